@@ -1,0 +1,1 @@
+"""Trellis competency engine core: pure, typed domain code (no Flask, no SQLAlchemy, no HTTP)."""

@@ -1,0 +1,1 @@
+"""Trellis xAPI protocol: validation, vocabulary, storage rules, LRS client and export."""
