@@ -1,0 +1,116 @@
+"""Database wiring: the declarative base, the engine, and one session per request.
+
+Repositories add and flush; the use case (a view or a CLI command) commits once. The session is
+closed, and rolled back if left uncommitted, when the app context ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+_EXTENSION_KEY = "trellis.database"
+
+# Explicit constraint names keep Alembic migrations stable across SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base class of every persisted model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(database_url: str, **options: Any) -> Engine:
+    """Create an engine tuned for the database behind the URL.
+
+    SQLite gets write-ahead logging, foreign keys and a busy timeout so that several gunicorn
+    workers can share the embedded database; PostgreSQL gets a health-checked pool.
+    """
+    if database_url.startswith("sqlite"):
+        database_path = make_url(database_url).database
+        if database_path and database_path != ":memory:":
+            Path(database_path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            database_url, connect_args={"timeout": 30, "check_same_thread": False}, **options
+        )
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", 5)
+    options.setdefault("max_overflow", 10)
+    return create_engine(database_url, **options)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+    finally:
+        cursor.close()
+
+
+class Database:
+    """The app's engine and session factory, bound with :meth:`init_app`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def init_app(self, app: Flask) -> None:
+        """Register on ``app`` and close each request's session when its context ends."""
+        app.extensions[_EXTENSION_KEY] = self
+        app.teardown_appcontext(_close_request_session)
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """A session for work outside a request (CLI, workers): committed on success."""
+        session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def database(app: Flask | None = None) -> Database:
+    """Return the :class:`Database` bound to ``app`` (the current app by default)."""
+    target = app if app is not None else current_app
+    db: Database = target.extensions[_EXTENSION_KEY]
+    return db
+
+
+def session() -> Session:
+    """The current request's (or app context's) session, opened on first use."""
+    current: Session | None = g.get("_trellis_session")
+    if current is None:
+        current = database().sessionmaker()
+        g._trellis_session = current
+    return current
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    current: Session | None = g.pop("_trellis_session", None)
+    if current is not None:
+        # Anything not committed by the use case is discarded, never half-written.
+        current.rollback()
+        current.close()
