@@ -8,6 +8,7 @@ best-effort validation for IRL and IRI formats ... and for language map keys").
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -64,6 +65,10 @@ _TIMESTAMP = re.compile(
 _UNKNOWN_OFFSETS = frozenset({"-00", "-0000", "-00:00"})
 
 
+# The same few IRIs (verbs, activity types, site and course ids, extension keys) and language
+# tags recur in nearly every statement; a bounded C-level cache answers them without a regex
+# and without a Python frame.
+@functools.lru_cache(maxsize=8192)
 def is_iri(value: str) -> bool:
     """Whether ``value`` looks like an absolute IRI (RFC 3987, best effort)."""
     return _IRI.fullmatch(value) is not None
@@ -94,6 +99,7 @@ def is_media_type(value: str) -> bool:
     return _MEDIA_TYPE.fullmatch(value) is not None
 
 
+@functools.lru_cache(maxsize=1024)
 def is_language_tag(value: str) -> bool:
     """Whether ``value`` is an RFC 5646 language tag (syntax only, no registry lookup)."""
     return _LANGUAGE_TAG.fullmatch(value) is not None

@@ -8,7 +8,9 @@ anything else.
 
 from __future__ import annotations
 
-from xapi.errors import Problem, StatementValidationError
+import contextlib
+
+from xapi.errors import StatementValidationError
 from xapi.validation._walk import EnoughProblems, Walk
 from xapi.validation.statements import check_statement
 from xapi.versions import XapiVersion
@@ -28,12 +30,8 @@ def validate_statement(statement: object, version: XapiVersion = XapiVersion.V1_
         StatementValidationError: With the first few problems, e.g. ``verb.id: not an IRI``.
     """
     walk = Walk(is_2_0=version.is_2_0)
-    try:
+    with contextlib.suppress(EnoughProblems):
         check_statement(walk, statement, "")
-    except EnoughProblems:
-        pass
-    except RecursionError:  # pragma: no cover - JSON decoders refuse such depths first
-        walk.problems.append(Problem("$", "nested too deeply"))
     if walk.problems:
         raise StatementValidationError(walk.problems)
 

@@ -6,7 +6,9 @@ built only as deep as the walk goes, and the walk stops once enough problems are
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,15 +35,25 @@ class Walk:
         self.is_2_0 = is_2_0
 
     def report(self, path: str, rule: str) -> None:
-        """Record that the value at ``path`` breaks ``rule``."""
-        self.problems.append(Problem(path or "$", rule))
+        """Record that the value at ``path`` breaks ``rule``.
+
+        Paths are built by appending ``.name`` to the parent's path, so a single statement's
+        paths start with a dot, which is dropped here; the root itself is ``$``.
+        """
+        self.problems.append(Problem(path.removeprefix(".") or "$", rule))
         if len(self.problems) >= MAX_REPORTED_PROBLEMS:
             raise EnoughProblems
 
 
-def child(path: str, key: str) -> str:
-    """The path of property ``key`` of the object at ``path``."""
-    return f"{path}.{key}" if path else key
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def member_path(path: str, key: str) -> str:
+    """The path of member ``key`` of the object at ``path``; keys that are not plain names
+    (language tags, extension IRIs, garbage) are quoted: ``extensions["not an iri"]``."""
+    if _PLAIN_KEY.fullmatch(key):
+        return f"{path}.{key}"
+    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 
 
 def type_rule(expected: str, value: object) -> str:
@@ -57,16 +69,17 @@ def is_number(value: object) -> bool:
     return kind is float and math.isfinite(value)  # type: ignore[arg-type]
 
 
-def check_properties(
+def report_unknown_properties(
     walk: Walk, node: Mapping[str, Any], path: str, allowed: frozenset[str]
 ) -> None:
     """Reject properties the specification does not define (xAPI 1.0.3 Data 2.2: "reject
-    Statements ... where a key or value is not allowed by this specification")."""
-    if node.keys() <= allowed:
-        return
+    Statements ... where a key or value is not allowed by this specification").
+
+    Callers test ``node.keys() <= allowed`` first, which is all the work on valid input.
+    """
     for key in node:
         if key not in allowed:
-            walk.report(child(path, key), "unknown property")
+            walk.report(member_path(path, key), "unknown property")
 
 
 def require_object(walk: Walk, value: object, path: str) -> bool:
@@ -114,9 +127,9 @@ def check_language_map(walk: Walk, value: object, path: str) -> None:
         return
     for tag, text in value.items():
         if not is_language_tag(tag):
-            walk.report(child(path, tag), "not an RFC 5646 language tag")
+            walk.report(member_path(path, tag), "not an RFC 5646 language tag")
         if type(text) is not str:
-            walk.report(child(path, tag), type_rule("a string", text))
+            walk.report(member_path(path, tag), type_rule("a string", text))
 
 
 def check_extensions(walk: Walk, value: object, path: str) -> None:
@@ -126,7 +139,7 @@ def check_extensions(walk: Walk, value: object, path: str) -> None:
         return
     for key in value:
         if not is_iri(key):
-            walk.report(child(path, key), "key not an IRI")
+            walk.report(member_path(path, key), "key not an IRI")
 
 
 def as_array(walk: Walk, value: object, path: str) -> list[Any] | None:

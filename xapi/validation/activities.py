@@ -10,8 +10,7 @@ from xapi.validation._walk import (
     check_extensions,
     check_iri,
     check_language_map,
-    check_properties,
-    child,
+    report_unknown_properties,
     type_rule,
 )
 
@@ -49,13 +48,14 @@ INTERACTION_COMPONENTS: dict[str, frozenset[str]] = {
 
 def check_activity(walk: Walk, node: dict[str, Any], path: str) -> None:
     """An Activity object (its objectType, if any, already known to be "Activity")."""
-    check_properties(walk, node, path, _ACTIVITY_PROPERTIES)
+    if not node.keys() <= _ACTIVITY_PROPERTIES:
+        report_unknown_properties(walk, node, path, _ACTIVITY_PROPERTIES)
     if "id" in node:
-        check_iri(walk, node["id"], child(path, "id"))
+        check_iri(walk, node["id"], path + ".id")
     else:
-        walk.report(child(path, "id"), "is required")
+        walk.report(path + ".id", "is required")
     if "definition" in node:
-        check_definition(walk, node["definition"], child(path, "definition"))
+        check_definition(walk, node["definition"], path + ".definition")
 
 
 def check_activity_value(walk: Walk, node: object, path: str) -> None:
@@ -63,7 +63,7 @@ def check_activity_value(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
     elif node.get("objectType", "Activity") != "Activity":
-        walk.report(child(path, "objectType"), "must be Activity")
+        walk.report(path + ".objectType", "must be Activity")
     else:
         check_activity(walk, node, path)
 
@@ -73,27 +73,28 @@ def check_definition(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
         return
-    check_properties(walk, node, path, _DEFINITION_PROPERTIES)
+    if not node.keys() <= _DEFINITION_PROPERTIES:
+        report_unknown_properties(walk, node, path, _DEFINITION_PROPERTIES)
     if "name" in node:
-        check_language_map(walk, node["name"], child(path, "name"))
+        check_language_map(walk, node["name"], path + ".name")
     if "description" in node:
-        check_language_map(walk, node["description"], child(path, "description"))
+        check_language_map(walk, node["description"], path + ".description")
     if "type" in node:
-        check_iri(walk, node["type"], child(path, "type"))
+        check_iri(walk, node["type"], path + ".type")
     if "moreInfo" in node:
-        check_iri(walk, node["moreInfo"], child(path, "moreInfo"))
+        check_iri(walk, node["moreInfo"], path + ".moreInfo")
     if "extensions" in node:
-        check_extensions(walk, node["extensions"], child(path, "extensions"))
+        check_extensions(walk, node["extensions"], path + ".extensions")
     if "interactionType" in node or "correctResponsesPattern" in node:
         _check_interaction(walk, node, path)
     else:
         for list_name in _COMPONENT_LISTS:
             if list_name in node:
-                walk.report(child(path, list_name), "requires an interactionType")
+                walk.report(path + "." + list_name, "requires an interactionType")
 
 
 def _check_interaction(walk: Walk, node: dict[str, Any], path: str) -> None:
-    interaction_path = child(path, "interactionType")
+    interaction_path = path + ".interactionType"
     if "interactionType" not in node:
         walk.report(interaction_path, "is required with correctResponsesPattern")
         allowed_lists: frozenset[str] = frozenset(_COMPONENT_LISTS)
@@ -108,7 +109,7 @@ def _check_interaction(walk: Walk, node: dict[str, Any], path: str) -> None:
         else:
             allowed_lists = INTERACTION_COMPONENTS[interaction_type]
     if "correctResponsesPattern" in node:
-        pattern_path = child(path, "correctResponsesPattern")
+        pattern_path = path + ".correctResponsesPattern"
         patterns = as_array(walk, node["correctResponsesPattern"], pattern_path)
         if patterns is not None:
             for index, pattern in enumerate(patterns):
@@ -116,7 +117,7 @@ def _check_interaction(walk: Walk, node: dict[str, Any], path: str) -> None:
                     walk.report(f"{pattern_path}[{index}]", type_rule("a string", pattern))
     for list_name in _COMPONENT_LISTS:
         if list_name in node:
-            list_path = child(path, list_name)
+            list_path = path + "." + list_name
             if list_name not in allowed_lists:
                 walk.report(list_path, "not allowed for this interactionType")
             _check_components(walk, node[list_name], list_path)
@@ -134,14 +135,15 @@ def _check_components(walk: Walk, components: object, path: str) -> None:
         if type(component) is not dict:
             walk.report(item_path, type_rule("an object", component))
             continue
-        check_properties(walk, component, item_path, _COMPONENT_PROPERTIES)
+        if not component.keys() <= _COMPONENT_PROPERTIES:
+            report_unknown_properties(walk, component, item_path, _COMPONENT_PROPERTIES)
         if "description" in component:
-            check_language_map(walk, component["description"], child(item_path, "description"))
+            check_language_map(walk, component["description"], item_path + ".description")
         component_id = component.get("id")
         if type(component_id) is not str:
             rule = "is required" if "id" not in component else type_rule("a string", component_id)
-            walk.report(child(item_path, "id"), rule)
+            walk.report(item_path + ".id", rule)
         elif component_id in seen:
-            walk.report(child(item_path, "id"), "duplicate interaction component id")
+            walk.report(item_path + ".id", "duplicate interaction component id")
         else:
             seen.add(component_id)

@@ -9,9 +9,8 @@ from xapi.syntax import is_mailto_iri, is_sha1_hex
 from xapi.validation._walk import (
     Walk,
     check_iri,
-    check_properties,
     check_string,
-    child,
+    report_unknown_properties,
     type_rule,
 )
 
@@ -27,15 +26,16 @@ def _check_account(walk: Walk, account: object, path: str) -> None:
     if type(account) is not dict:
         walk.report(path, type_rule("an object", account))
         return
-    check_properties(walk, account, path, _ACCOUNT_PROPERTIES)
+    if not account.keys() <= _ACCOUNT_PROPERTIES:
+        report_unknown_properties(walk, account, path, _ACCOUNT_PROPERTIES)
     if "homePage" in account:
-        check_iri(walk, account["homePage"], child(path, "homePage"))
+        check_iri(walk, account["homePage"], path + ".homePage")
     else:
-        walk.report(child(path, "homePage"), "is required")
+        walk.report(path + ".homePage", "is required")
     if "name" in account:
-        check_string(walk, account["name"], child(path, "name"))
+        check_string(walk, account["name"], path + ".name")
     else:
-        walk.report(child(path, "name"), "is required")
+        walk.report(path + ".name", "is required")
 
 
 def _check_ifis(walk: Walk, node: dict[str, Any], path: str) -> int:
@@ -45,30 +45,31 @@ def _check_ifis(walk: Walk, node: dict[str, Any], path: str) -> int:
         count += 1
         mbox = node["mbox"]
         if type(mbox) is not str:
-            walk.report(child(path, "mbox"), type_rule("a string", mbox))
+            walk.report(path + ".mbox", type_rule("a string", mbox))
         elif not is_mailto_iri(mbox):
-            walk.report(child(path, "mbox"), "not a mailto IRI")
+            walk.report(path + ".mbox", "not a mailto IRI")
     if "mbox_sha1sum" in node:
         count += 1
         digest = node["mbox_sha1sum"]
         if type(digest) is not str:
-            walk.report(child(path, "mbox_sha1sum"), type_rule("a string", digest))
+            walk.report(path + ".mbox_sha1sum", type_rule("a string", digest))
         elif not is_sha1_hex(digest):
-            walk.report(child(path, "mbox_sha1sum"), "not a SHA-1 hex digest")
+            walk.report(path + ".mbox_sha1sum", "not a SHA-1 hex digest")
     if "openid" in node:
         count += 1
-        check_iri(walk, node["openid"], child(path, "openid"))
+        check_iri(walk, node["openid"], path + ".openid")
     if "account" in node:
         count += 1
-        _check_account(walk, node["account"], child(path, "account"))
+        _check_account(walk, node["account"], path + ".account")
     return count
 
 
 def check_agent(walk: Walk, node: dict[str, Any], path: str) -> None:
     """An Agent whose objectType (if any) is already known to be "Agent" (Data 2.4.2.1)."""
-    check_properties(walk, node, path, _AGENT_PROPERTIES)
+    if not node.keys() <= _AGENT_PROPERTIES:
+        report_unknown_properties(walk, node, path, _AGENT_PROPERTIES)
     if "name" in node:
-        check_string(walk, node["name"], child(path, "name"))
+        check_string(walk, node["name"], path + ".name")
     if _check_ifis(walk, node, path) != 1:
         walk.report(path, "must have exactly one inverse functional identifier")
 
@@ -82,15 +83,16 @@ def check_group(walk: Walk, node: dict[str, Any], path: str, *, identified: bool
         path: Where it sits.
         identified: True where only an Identified Group will do.
     """
-    check_properties(walk, node, path, _GROUP_PROPERTIES)
+    if not node.keys() <= _GROUP_PROPERTIES:
+        report_unknown_properties(walk, node, path, _GROUP_PROPERTIES)
     if "name" in node:
-        check_string(walk, node["name"], child(path, "name"))
+        check_string(walk, node["name"], path + ".name")
     ifi_count = _check_ifis(walk, node, path)
     if ifi_count > 1:
         walk.report(path, "must have at most one inverse functional identifier")
     elif ifi_count == 0 and identified:
         walk.report(path, "must be an identified group")
-    member_path = child(path, "member")
+    member_path = path + ".member"
     if "member" not in node:
         if ifi_count == 0:
             # Data 2.4.2.2: an Anonymous Group MUST include a "member" property.
@@ -106,7 +108,7 @@ def check_group(walk: Walk, node: dict[str, Any], path: str, *, identified: bool
         if type(member) is not dict:
             walk.report(item_path, type_rule("an object", member))
         elif member.get("objectType", "Agent") != "Agent":
-            walk.report(child(item_path, "objectType"), "must be Agent")
+            walk.report(item_path + ".objectType", "must be Agent")
         else:
             check_agent(walk, member, item_path)
     return len(members)
@@ -123,7 +125,7 @@ def check_actor(walk: Walk, node: object, path: str) -> None:
     elif object_type == "Group":
         check_group(walk, node, path)
     else:
-        walk.report(child(path, "objectType"), "must be Agent or Group")
+        walk.report(path + ".objectType", "must be Agent or Group")
 
 
 def check_agent_only(walk: Walk, node: object, path: str) -> None:
@@ -131,7 +133,7 @@ def check_agent_only(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
     elif node.get("objectType", "Agent") != "Agent":
-        walk.report(child(path, "objectType"), "must be Agent")
+        walk.report(path + ".objectType", "must be Agent")
     else:
         check_agent(walk, node, path)
 
@@ -141,7 +143,7 @@ def check_group_only(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
     elif node.get("objectType") != "Group":
-        walk.report(child(path, "objectType"), "must be Group")
+        walk.report(path + ".objectType", "must be Group")
     else:
         check_group(walk, node, path)
 
@@ -158,6 +160,6 @@ def check_authority(walk: Walk, node: object, path: str) -> None:
         if any(ifi in node for ifi in IFI_PROPERTIES):
             walk.report(path, "a group authority must be anonymous")
         if check_group(walk, node, path) not in (-1, 2):
-            walk.report(child(path, "member"), "a group authority must have exactly two members")
+            walk.report(path + ".member", "a group authority must have exactly two members")
     else:
-        walk.report(child(path, "objectType"), "must be Agent or Group")
+        walk.report(path + ".objectType", "must be Agent or Group")

@@ -17,10 +17,10 @@ from xapi.validation._walk import (
     check_formatted,
     check_iri,
     check_language_map,
-    check_properties,
     check_string,
-    child,
     is_number,
+    member_path,
+    report_unknown_properties,
     type_rule,
 )
 from xapi.validation.activities import check_activity, check_activity_value
@@ -88,24 +88,23 @@ def check_statement(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
         return
-    check_properties(walk, node, path, _STATEMENT_PROPERTIES)
+    if not node.keys() <= _STATEMENT_PROPERTIES:
+        report_unknown_properties(walk, node, path, _STATEMENT_PROPERTIES)
     if "id" in node:
-        check_formatted(walk, node["id"], child(path, "id"), is_uuid, "a UUID")
+        check_formatted(walk, node["id"], path + ".id", is_uuid, "a UUID")
     _check_core(walk, node, path)
     if "stored" in node:
-        _check_timestamp(walk, node["stored"], child(path, "stored"))
+        _check_timestamp(walk, node["stored"], path + ".stored")
     if "authority" in node:
-        check_authority(walk, node["authority"], child(path, "authority"))
+        check_authority(walk, node["authority"], path + ".authority")
     if "version" in node:
-        _check_version(walk, node["version"], child(path, "version"))
+        _check_version(walk, node["version"], path + ".version")
     # Data 2.3.2: a voiding statement's object MUST be a StatementRef.
     verb = node.get("verb")
     if type(verb) is dict and verb.get("id") == VERB_VOIDED:
         target = node.get("object")
         if type(target) is dict and target.get("objectType") != "StatementRef":
-            walk.report(
-                child(path, "object"), "a voiding statement's object must be a StatementRef"
-            )
+            walk.report(path + ".object", "a voiding statement's object must be a StatementRef")
 
 
 def _check_core(walk: Walk, node: dict[str, Any], path: str) -> None:
@@ -113,26 +112,26 @@ def _check_core(walk: Walk, node: dict[str, Any], path: str) -> None:
     timestamp and attachments (Data 2.4.2 to 2.4.7, 2.4.11)."""
     # Data 2.2: a Statement MUST use "actor", "verb", and "object".
     if "actor" in node:
-        check_actor(walk, node["actor"], child(path, "actor"))
+        check_actor(walk, node["actor"], path + ".actor")
     else:
-        walk.report(child(path, "actor"), "is required")
+        walk.report(path + ".actor", "is required")
     if "verb" in node:
-        _check_verb(walk, node["verb"], child(path, "verb"))
+        _check_verb(walk, node["verb"], path + ".verb")
     else:
-        walk.report(child(path, "verb"), "is required")
+        walk.report(path + ".verb", "is required")
     object_is_activity = False
     if "object" in node:
-        object_is_activity = _check_object(walk, node["object"], child(path, "object"), path)
+        object_is_activity = _check_object(walk, node["object"], path + ".object", path)
     else:
-        walk.report(child(path, "object"), "is required")
+        walk.report(path + ".object", "is required")
     if "result" in node:
-        _check_result(walk, node["result"], child(path, "result"))
+        _check_result(walk, node["result"], path + ".result")
     if "context" in node:
-        _check_context(walk, node["context"], child(path, "context"), object_is_activity)
+        _check_context(walk, node["context"], path + ".context", object_is_activity)
     if "timestamp" in node:
-        _check_timestamp(walk, node["timestamp"], child(path, "timestamp"))
+        _check_timestamp(walk, node["timestamp"], path + ".timestamp")
     if "attachments" in node:
-        _check_attachments(walk, node["attachments"], child(path, "attachments"))
+        _check_attachments(walk, node["attachments"], path + ".attachments")
 
 
 def _check_verb(walk: Walk, node: object, path: str) -> None:
@@ -140,13 +139,14 @@ def _check_verb(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
         return
-    check_properties(walk, node, path, _VERB_PROPERTIES)
+    if not node.keys() <= _VERB_PROPERTIES:
+        report_unknown_properties(walk, node, path, _VERB_PROPERTIES)
     if "id" in node:
-        check_iri(walk, node["id"], child(path, "id"))
+        check_iri(walk, node["id"], path + ".id")
     else:
-        walk.report(child(path, "id"), "is required")
+        walk.report(path + ".id", "is required")
     if "display" in node:
-        check_language_map(walk, node["display"], child(path, "display"))
+        check_language_map(walk, node["display"], path + ".display")
 
 
 def _check_object(walk: Walk, node: object, path: str, statement_path: str) -> bool:
@@ -167,12 +167,12 @@ def _check_object(walk: Walk, node: object, path: str, statement_path: str) -> b
     elif object_type == "SubStatement":
         if statement_path.endswith(".object"):
             # Data 2.4.4.3: a SubStatement MUST NOT contain a SubStatement.
-            walk.report(child(path, "objectType"), "a SubStatement cannot contain a SubStatement")
+            walk.report(path + ".objectType", "a SubStatement cannot contain a SubStatement")
         else:
             _check_substatement(walk, node, path)
     else:
         walk.report(
-            child(path, "objectType"),
+            path + ".objectType",
             "must be Activity, Agent, Group, StatementRef or SubStatement",
         )
     return False
@@ -180,18 +180,20 @@ def _check_object(walk: Walk, node: object, path: str, statement_path: str) -> b
 
 def check_statement_ref(walk: Walk, node: dict[str, Any], path: str) -> None:
     """Data 2.4.4.2: objectType "StatementRef" and a UUID id, nothing else."""
-    check_properties(walk, node, path, _STATEMENT_REF_PROPERTIES)
+    if not node.keys() <= _STATEMENT_REF_PROPERTIES:
+        report_unknown_properties(walk, node, path, _STATEMENT_REF_PROPERTIES)
     if node.get("objectType") != "StatementRef":
-        walk.report(child(path, "objectType"), "must be StatementRef")
+        walk.report(path + ".objectType", "must be StatementRef")
     if "id" in node:
-        check_formatted(walk, node["id"], child(path, "id"), is_uuid, "a UUID")
+        check_formatted(walk, node["id"], path + ".id", is_uuid, "a UUID")
     else:
-        walk.report(child(path, "id"), "is required")
+        walk.report(path + ".id", "is required")
 
 
 def _check_substatement(walk: Walk, node: dict[str, Any], path: str) -> None:
     # Data 2.4.4.3: like a Statement without id, stored, version, authority.
-    check_properties(walk, node, path, _SUBSTATEMENT_PROPERTIES)
+    if not node.keys() <= _SUBSTATEMENT_PROPERTIES:
+        report_unknown_properties(walk, node, path, _SUBSTATEMENT_PROPERTIES)
     _check_core(walk, node, path)
 
 
@@ -200,21 +202,22 @@ def _check_result(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
         return
-    check_properties(walk, node, path, _RESULT_PROPERTIES)
+    if not node.keys() <= _RESULT_PROPERTIES:
+        report_unknown_properties(walk, node, path, _RESULT_PROPERTIES)
     if "score" in node:
-        _check_score(walk, node["score"], child(path, "score"))
+        _check_score(walk, node["score"], path + ".score")
     if "success" in node:
-        check_boolean(walk, node["success"], child(path, "success"))
+        check_boolean(walk, node["success"], path + ".success")
     if "completion" in node:
-        check_boolean(walk, node["completion"], child(path, "completion"))
+        check_boolean(walk, node["completion"], path + ".completion")
     if "response" in node:
-        check_string(walk, node["response"], child(path, "response"))
+        check_string(walk, node["response"], path + ".response")
     if "duration" in node:
         check_formatted(
-            walk, node["duration"], child(path, "duration"), is_duration, "an ISO 8601 duration"
+            walk, node["duration"], path + ".duration", is_duration, "an ISO 8601 duration"
         )
     if "extensions" in node:
-        check_extensions(walk, node["extensions"], child(path, "extensions"))
+        check_extensions(walk, node["extensions"], path + ".extensions")
 
 
 def _check_score(walk: Walk, node: object, path: str) -> None:
@@ -222,7 +225,8 @@ def _check_score(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
         return
-    check_properties(walk, node, path, _SCORE_PROPERTIES)
+    if not node.keys() <= _SCORE_PROPERTIES:
+        report_unknown_properties(walk, node, path, _SCORE_PROPERTIES)
     numbers: dict[str, float] = {}
     for key in ("scaled", "raw", "min", "max"):
         if key in node:
@@ -230,18 +234,18 @@ def _check_score(walk: Walk, node: object, path: str) -> None:
             if is_number(value):
                 numbers[key] = value
             else:
-                walk.report(child(path, key), type_rule("a number", value))
+                walk.report(member_path(path, key), type_rule("a number", value))
     scaled = numbers.get("scaled")
     if scaled is not None and not -1 <= scaled <= 1:
-        walk.report(child(path, "scaled"), "must be between -1 and 1")
+        walk.report(path + ".scaled", "must be between -1 and 1")
     low, high, raw = numbers.get("min"), numbers.get("max"), numbers.get("raw")
     if low is not None and high is not None and not low < high:
-        walk.report(child(path, "min"), "must be less than max")
+        walk.report(path + ".min", "must be less than max")
     if raw is not None:
         if low is not None and raw < low:
-            walk.report(child(path, "raw"), "must not be less than min")
+            walk.report(path + ".raw", "must not be less than min")
         if high is not None and raw > high:
-            walk.report(child(path, "raw"), "must not be greater than max")
+            walk.report(path + ".raw", "must not be greater than max")
 
 
 def _check_context(walk: Walk, node: object, path: str, object_is_activity: bool) -> None:
@@ -250,42 +254,43 @@ def _check_context(walk: Walk, node: object, path: str, object_is_activity: bool
         walk.report(path, type_rule("an object", node))
         return
     allowed = _CONTEXT_PROPERTIES_2_0 if walk.is_2_0 else _CONTEXT_PROPERTIES_1_0
-    check_properties(walk, node, path, allowed)
+    if not node.keys() <= allowed:
+        report_unknown_properties(walk, node, path, allowed)
     if "registration" in node:
-        check_formatted(walk, node["registration"], child(path, "registration"), is_uuid, "a UUID")
+        check_formatted(walk, node["registration"], path + ".registration", is_uuid, "a UUID")
     if "instructor" in node:
-        check_actor(walk, node["instructor"], child(path, "instructor"))
+        check_actor(walk, node["instructor"], path + ".instructor")
     if "team" in node:
-        check_group_only(walk, node["team"], child(path, "team"))
+        check_group_only(walk, node["team"], path + ".team")
     if "contextActivities" in node:
-        _check_context_activities(walk, node["contextActivities"], child(path, "contextActivities"))
+        _check_context_activities(walk, node["contextActivities"], path + ".contextActivities")
     for key in ("revision", "platform"):
         if key in node:
-            check_string(walk, node[key], child(path, key))
+            check_string(walk, node[key], member_path(path, key))
             # Data 2.4.6: revision and platform MUST only be used if the Object is an Activity.
             if not object_is_activity:
-                walk.report(child(path, key), "only allowed when the object is an Activity")
+                walk.report(member_path(path, key), "only allowed when the object is an Activity")
     if "language" in node:
         check_formatted(
             walk,
             node["language"],
-            child(path, "language"),
+            path + ".language",
             is_language_tag,
             "an RFC 5646 language tag",
         )
     if "statement" in node:
         statement_ref = node["statement"]
-        statement_path = child(path, "statement")
+        statement_path = path + ".statement"
         if type(statement_ref) is dict:
             check_statement_ref(walk, statement_ref, statement_path)
         else:
             walk.report(statement_path, type_rule("an object", statement_ref))
     if "extensions" in node:
-        check_extensions(walk, node["extensions"], child(path, "extensions"))
+        check_extensions(walk, node["extensions"], path + ".extensions")
     if "contextAgents" in node:
-        _check_context_agents(walk, node["contextAgents"], child(path, "contextAgents"))
+        _check_context_agents(walk, node["contextAgents"], path + ".contextAgents")
     if "contextGroups" in node:
-        _check_context_groups(walk, node["contextGroups"], child(path, "contextGroups"))
+        _check_context_groups(walk, node["contextGroups"], path + ".contextGroups")
 
 
 def _check_context_activities(walk: Walk, node: object, path: str) -> None:
@@ -293,11 +298,12 @@ def _check_context_activities(walk: Walk, node: object, path: str) -> None:
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
         return
-    check_properties(walk, node, path, _CONTEXT_ACTIVITY_KINDS)
+    if not node.keys() <= _CONTEXT_ACTIVITY_KINDS:
+        report_unknown_properties(walk, node, path, _CONTEXT_ACTIVITY_KINDS)
     for kind, value in node.items():
         if kind not in _CONTEXT_ACTIVITY_KINDS:
             continue
-        kind_path = child(path, kind)
+        kind_path = path + "." + kind
         if type(value) is list:
             for index, activity in enumerate(value):
                 check_activity_value(walk, activity, f"{kind_path}[{index}]")
@@ -309,7 +315,7 @@ def _check_relevant_types(walk: Walk, node: dict[str, Any], path: str) -> None:
     # 2.0 (9274.1.1 4.2.2.5): relevantTypes, when present, is a non-empty array of IRIs.
     if "relevantTypes" not in node:
         return
-    types_path = child(path, "relevantTypes")
+    types_path = path + ".relevantTypes"
     relevant_types = as_array(walk, node["relevantTypes"], types_path)
     if relevant_types is None:
         return
@@ -329,13 +335,14 @@ def _check_context_agents(walk: Walk, node: object, path: str) -> None:
         if type(entry) is not dict:
             walk.report(entry_path, type_rule("an object", entry))
             continue
-        check_properties(walk, entry, entry_path, _CONTEXT_AGENT_PROPERTIES)
+        if not entry.keys() <= _CONTEXT_AGENT_PROPERTIES:
+            report_unknown_properties(walk, entry, entry_path, _CONTEXT_AGENT_PROPERTIES)
         if entry.get("objectType") != "contextAgent":
-            walk.report(child(entry_path, "objectType"), "must be contextAgent")
+            walk.report(entry_path + ".objectType", "must be contextAgent")
         if "agent" in entry:
-            check_agent_only(walk, entry["agent"], child(entry_path, "agent"))
+            check_agent_only(walk, entry["agent"], entry_path + ".agent")
         else:
-            walk.report(child(entry_path, "agent"), "is required")
+            walk.report(entry_path + ".agent", "is required")
         _check_relevant_types(walk, entry, entry_path)
 
 
@@ -349,13 +356,14 @@ def _check_context_groups(walk: Walk, node: object, path: str) -> None:
         if type(entry) is not dict:
             walk.report(entry_path, type_rule("an object", entry))
             continue
-        check_properties(walk, entry, entry_path, _CONTEXT_GROUP_PROPERTIES)
+        if not entry.keys() <= _CONTEXT_GROUP_PROPERTIES:
+            report_unknown_properties(walk, entry, entry_path, _CONTEXT_GROUP_PROPERTIES)
         if entry.get("objectType") != "contextGroup":
-            walk.report(child(entry_path, "objectType"), "must be contextGroup")
+            walk.report(entry_path + ".objectType", "must be contextGroup")
         if "group" in entry:
-            check_group_only(walk, entry["group"], child(entry_path, "group"))
+            check_group_only(walk, entry["group"], entry_path + ".group")
         else:
-            walk.report(child(entry_path, "group"), "is required")
+            walk.report(entry_path + ".group", "is required")
         _check_relevant_types(walk, entry, entry_path)
 
 
@@ -387,38 +395,39 @@ def _check_attachments(walk: Walk, node: object, path: str) -> None:
         if type(attachment) is not dict:
             walk.report(item_path, type_rule("an object", attachment))
             continue
-        check_properties(walk, attachment, item_path, _ATTACHMENT_PROPERTIES)
+        if not attachment.keys() <= _ATTACHMENT_PROPERTIES:
+            report_unknown_properties(walk, attachment, item_path, _ATTACHMENT_PROPERTIES)
         for key in _REQUIRED_ATTACHMENT_PROPERTIES:
             if key not in attachment:
-                walk.report(child(item_path, key), "is required")
+                walk.report(item_path + "." + key, "is required")
         if "usageType" in attachment:
-            check_iri(walk, attachment["usageType"], child(item_path, "usageType"))
+            check_iri(walk, attachment["usageType"], item_path + ".usageType")
         if "display" in attachment:
-            check_language_map(walk, attachment["display"], child(item_path, "display"))
+            check_language_map(walk, attachment["display"], item_path + ".display")
         if "description" in attachment:
-            check_language_map(walk, attachment["description"], child(item_path, "description"))
+            check_language_map(walk, attachment["description"], item_path + ".description")
         if "contentType" in attachment:
             check_formatted(
                 walk,
                 attachment["contentType"],
-                child(item_path, "contentType"),
+                item_path + ".contentType",
                 is_media_type,
                 "an Internet media type",
             )
         if "length" in attachment:
             length = attachment["length"]
             if not _is_non_negative_integer(length):
-                walk.report(child(item_path, "length"), type_rule("a non-negative integer", length))
+                walk.report(item_path + ".length", type_rule("a non-negative integer", length))
         if "sha2" in attachment:
             check_formatted(
                 walk,
                 attachment["sha2"],
-                child(item_path, "sha2"),
+                item_path + ".sha2",
                 is_sha2_hex,
                 "a SHA-2 hex digest",
             )
         if "fileUrl" in attachment:
-            check_iri(walk, attachment["fileUrl"], child(item_path, "fileUrl"))
+            check_iri(walk, attachment["fileUrl"], item_path + ".fileUrl")
 
 
 def _is_non_negative_integer(value: object) -> bool:
