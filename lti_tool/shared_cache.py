@@ -77,9 +77,10 @@ class SharedCache:
             insert(CacheEntry)
             .values(**values)
             .on_conflict_do_nothing(index_elements=[CacheEntry.key])
+            .returning(CacheEntry.key)
         )
-        result = self._session.execute(statement)
-        return bool(getattr(result, "rowcount", 0) == 1)
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT here.
+        return self._session.execute(statement).scalar_one_or_none() is not None
 
     def delete(self, key: str) -> None:
         """Forget ``key``."""
