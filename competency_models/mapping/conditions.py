@@ -33,19 +33,41 @@ def _matches_subset(actual: object, expected: object) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class IdPattern:
+    """A precompiled full-match pattern on activity ids.
+
+    Attributes:
+        source: the glob or regex as written in the rule set.
+        regex: the compiled pattern, matched against the whole id.
+        literal_prefix: a prefix every matching id has (a glob's text before its first
+            wildcard); checked first because ``startswith`` is far cheaper than the regex.
+    """
+
+    source: str
+    regex: re.Pattern[str]
+    literal_prefix: str = ""
+
+    def matches(self, activity_id: str) -> bool:
+        """Whether the whole id matches."""
+        return activity_id.startswith(self.literal_prefix) and (
+            self.regex.fullmatch(activity_id) is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityCondition:
     """Conditions on one activity: its id (exact, prefix or pattern) and its type.
 
     Attributes:
         ids: exact ids, any of which matches.
         id_prefixes: id prefixes, any of which matches.
-        id_patterns: compiled full-match patterns (from globs or regexes), any of which matches.
+        id_patterns: full-match patterns (from globs or regexes), any of which matches.
         types: ``definition.type`` IRIs, any of which matches.
     """
 
     ids: frozenset[str] = frozenset()
     id_prefixes: tuple[str, ...] = ()
-    id_patterns: tuple[re.Pattern[str], ...] = ()
+    id_patterns: tuple[IdPattern, ...] = ()
     types: frozenset[str] = frozenset()
 
     def matches(self, activity_id: str | None, activity_type: str | None) -> bool:
@@ -58,14 +80,17 @@ class ActivityCondition:
             return False
         if self.id_patterns and (
             activity_id is None
-            or not any(pattern.fullmatch(activity_id) for pattern in self.id_patterns)
+            or not any(pattern.matches(activity_id) for pattern in self.id_patterns)
         ):
             return False
         return not self.types or activity_type in self.types
 
     def matches_any(self, activities: Sequence[tuple[str, str | None]]) -> bool:
         """Whether at least one ``(id, type)`` pair satisfies this condition."""
-        return any(self.matches(activity_id, kind) for activity_id, kind in activities)
+        for activity_id, activity_type in activities:
+            if self.matches(activity_id, activity_type):
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +205,7 @@ class MatchCondition:
             view.object_id is None or not self.object.matches(view.object_id, view.object_type)
         ):
             return False
-        if self.context is not None and not self.context.matches(view):
+        # Result fields are already read; context lists are parsed on first use, so go last.
+        if self.result is not None and not self.result.matches(view, scaled_range):
             return False
-        return self.result is None or self.result.matches(view, scaled_range)
+        return self.context is None or self.context.matches(view)

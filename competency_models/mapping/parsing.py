@@ -18,6 +18,7 @@ from competency_models.evidence import CompetencyRef, EvidenceKind
 from competency_models.mapping.conditions import (
     ActivityCondition,
     ContextCondition,
+    IdPattern,
     MatchCondition,
     ResultCondition,
     ScoreBounds,
@@ -146,14 +147,20 @@ def _flag(value: object, path: str, problems: _Problems) -> bool | None:
     return None
 
 
-def _pattern(value: object, path: str, problems: _Problems, *, glob: bool) -> re.Pattern[str]:
+_GLOB_WILDCARDS: Final = re.compile(r"[*?\[]")
+
+
+def _pattern(source: str, path: str, problems: _Problems, *, glob: bool) -> IdPattern:
     """Compile a glob (``*`` spans any characters, ``/`` included) or a regex, once."""
-    source = fnmatch.translate(str(value)) if glob else str(value)
+    if glob:
+        wildcard = _GLOB_WILDCARDS.search(source)
+        literal_prefix = source if wildcard is None else source[: wildcard.start()]
+        return IdPattern(source, re.compile(fnmatch.translate(source)), literal_prefix)
     try:
-        return re.compile(source)
+        return IdPattern(source, re.compile(source))
     except re.error as error:
         problems.add(path, f"invalid regular expression: {error}")
-        return re.compile(r"(?!)")
+        return IdPattern(source, re.compile(r"(?!)"))
 
 
 def _activity_condition(value: object, path: str, problems: _Problems) -> ActivityCondition:
@@ -166,7 +173,7 @@ def _activity_condition(value: object, path: str, problems: _Problems) -> Activi
     ids: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
-    patterns: list[re.Pattern[str]] = []
+    patterns: list[IdPattern] = []
     if "id" in data:
         ids = _one_or_many(data["id"], f"{path}.id", problems, _iri, "not an IRI")
     if "id_prefix" in data:

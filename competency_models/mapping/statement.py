@@ -26,7 +26,10 @@ _EMPTY: Final[Mapping[str, object]] = {}
 
 
 def _mapping(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else _EMPTY
+    # Parsed JSON is plain dicts; the exact-type test skips the slow ABC check on the hot path.
+    if type(value) is dict or isinstance(value, Mapping):
+        return value
+    return _EMPTY
 
 
 def _string(value: object) -> str | None:
@@ -114,6 +117,7 @@ class StatementView:
     __slots__ = (
         "_activities",
         "_context",
+        "_module_keys",
         "_score",
         "_scores",
         "completion",
@@ -142,6 +146,7 @@ class StatementView:
         self._context = _mapping(statement.get("context"))
         self._activities: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self._scores: dict[ScaledRange, float | None] = {}
+        self._module_keys: tuple[str, ...] | None = None
 
     def score(self, scaled_range: ScaledRange = STANDARD_SCALED_RANGE) -> float | None:
         """The result's score normalised to [0, 1] (see :func:`normalised_score`), memoised."""
@@ -161,14 +166,14 @@ class StatementView:
         if cached is not None:
             return cached
         raw = _mapping(self._context.get("contextActivities")).get(kind)
-        entries = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
+        entries = raw if type(raw) is list else [raw] if isinstance(raw, Mapping) else []
         pairs: list[tuple[str, str | None]] = []
         for entry in entries:
             entry_map = _mapping(entry)
-            activity_id = _string(entry_map.get("id"))
-            if activity_id is not None:
-                entry_type = _string(_mapping(entry_map.get("definition")).get("type"))
-                pairs.append((activity_id, entry_type))
+            activity_id = entry_map.get("id")
+            if type(activity_id) is str:
+                entry_type = _mapping(entry_map.get("definition")).get("type")
+                pairs.append((activity_id, entry_type if type(entry_type) is str else None))
         found = self._activities[kind] = tuple(pairs)
         return found
 
@@ -210,7 +215,9 @@ class StatementView:
         The object itself, then its parents (Moodle lists module, section, course in that
         order), then the grouping (cmi5 puts the AU's publisher id there).
         """
-        keys: list[str] = [] if self.object_id is None else [self.object_id]
-        keys.extend(activity_id for activity_id, _ in self.context_activities("parent"))
-        keys.extend(activity_id for activity_id, _ in self.context_activities("grouping"))
-        return tuple(keys)
+        if self._module_keys is None:
+            keys: list[str] = [] if self.object_id is None else [self.object_id]
+            keys.extend(activity_id for activity_id, _ in self.context_activities("parent"))
+            keys.extend(activity_id for activity_id, _ in self.context_activities("grouping"))
+            self._module_keys = tuple(keys)
+        return self._module_keys

@@ -1,0 +1,215 @@
+"""The matching engine: provenance, time, values, scope, `final`, binding and order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from competency_models.evidence import CompetencyRef, EvidenceKind, Provenance
+from competency_models.mapping import RuleSet, evidence_for, parse_ruleset
+
+COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+PASSED = "http://adlnet.gov/expapi/verbs/passed"
+VIEWED = "http://id.tincanapi.com/verb/viewed"
+MODULE = "https://lms.example/mod/quiz/view.php?id=7"
+COURSE = "https://lms.example/course/view.php?id=2"
+ATTEMPT = "https://lms.example/mod/quiz/attempt.php?attempt=3&cmid=7"
+
+A = CompetencyRef("tdl", "1.1")
+B = CompetencyRef("tdl", "2.1")
+C = CompetencyRef("tdl", "3.1")
+
+
+def _statement(**overrides: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "id": "st-1",
+        "verb": {"id": COMPLETED},
+        "object": {
+            "id": ATTEMPT,
+            "definition": {"type": "http://adlnet.gov/expapi/activities/attempt"},
+        },
+        "result": {"score": {"raw": 6, "max": 8}, "success": True, "completion": True},
+        "context": {"contextActivities": {"parent": [{"id": MODULE}, {"id": COURSE}]}},
+        "timestamp": "2026-02-01T12:00:00+08:00",
+    }
+    statement.update(overrides)
+    return statement
+
+
+def _ruleset(*rules: dict[str, Any], **extra: Any) -> RuleSet:
+    return parse_ruleset({"id": "rs", "version": 2, "rules": list(rules), **extra})
+
+
+def _rule(rule_id: str, verb: str | list[str] | None = COMPLETED, **fields: Any) -> dict[str, Any]:
+    match = {} if verb is None else {"verb": verb}
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "match": match,
+        "yields": [{"competency": "tdl#1.1", "value": "score", "kind": "test"}],
+    }
+    rule.update(fields)
+    return rule
+
+
+def test_evidence_carries_provenance_time_and_values() -> None:
+    (evidence,) = evidence_for(_statement(), "person-9", _ruleset(_rule("quiz")))
+    assert evidence.person_id == "person-9"
+    assert evidence.competency == A
+    assert evidence.value == 0.75
+    assert evidence.weight == 1.0
+    assert evidence.kind is EvidenceKind.TEST
+    assert evidence.observed_at == datetime(2026, 2, 1, 4, 0, tzinfo=UTC)
+    assert evidence.provenance == Provenance("st-1", "rs", 2, "quiz")
+
+
+def test_statement_id_argument_wins_over_the_statement_field() -> None:
+    (evidence,) = evidence_for(_statement(), "p", _ruleset(_rule("quiz")), statement_id="lrs-42")
+    assert evidence.provenance.statement_id == "lrs-42"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"id": None}, {"id": ""}, {"timestamp": None}, {"timestamp": "not a time"}],
+)
+def test_no_id_or_no_time_means_no_evidence(overrides: dict[str, Any]) -> None:
+    assert evidence_for(_statement(**overrides), "p", _ruleset(_rule("quiz"))) == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "result", "expected"),
+    [
+        ("score", {"score": {"raw": 6, "max": 8}}, 0.75),
+        ("score", {"success": True}, None),
+        ("success", {"success": True}, 1.0),
+        ("success", {"success": False}, 0.0),
+        ("success", {}, None),
+        ("completion", {"completion": True}, 1.0),
+        ("completion", {"completion": False}, 0.0),
+        ("completion", {}, None),
+        ("score_or_success", {"score": {"scaled": 0.4}, "success": True}, 0.4),
+        ("score_or_success", {"success": False}, 0.0),
+        ("score_or_success", {}, None),
+        (0.3, {}, 0.3),
+        (1, {}, 1.0),
+    ],
+)
+def test_value_expressions(value: object, result: dict[str, Any], expected: float | None) -> None:
+    rule = _rule("r", yields=[{"competency": "tdl#1.1", "value": value, "kind": "test"}])
+    evidence = evidence_for(_statement(result=result), "p", _ruleset(rule))
+    assert [item.value for item in evidence] == ([] if expected is None else [expected])
+
+
+def test_final_rule_shadows_later_rules_of_its_set_only() -> None:
+    specific = _rule("attempt", final=True)
+    general = _rule("any-completion", verb=None)
+    other_set = parse_ruleset({"id": "other", "version": 1, "rules": [_rule("also")]})
+    evidence = evidence_for(_statement(), "p", [_ruleset(specific, general), other_set])
+    assert [(e.provenance.ruleset_id, e.provenance.rule_id) for e in evidence] == [
+        ("rs", "attempt"),
+        ("other", "also"),
+    ]
+
+
+def test_non_final_rules_all_yield_in_file_order() -> None:
+    evidence = evidence_for(
+        _statement(), "p", _ruleset(_rule("first"), _rule("any", verb=None), _rule("third"))
+    )
+    assert [e.provenance.rule_id for e in evidence] == ["first", "any", "third"]
+
+
+def test_verb_agnostic_rule_keeps_its_place_before_a_final_verb_rule() -> None:
+    """The verb index must not reorder rules: `final` means the same as a linear scan."""
+    ruleset = _ruleset(_rule("any", verb=None, final=True), _rule("quiz"))
+    assert [e.provenance.rule_id for e in evidence_for(_statement(), "p", ruleset)] == ["any"]
+
+
+def test_candidates_are_indexed_by_verb() -> None:
+    ruleset = _ruleset(
+        _rule("c", verb=COMPLETED),
+        _rule("p", verb=[PASSED, COMPLETED]),
+        _rule("any", verb=None),
+        _rule("v", verb=VIEWED),
+    )
+    assert [r.id for r in ruleset.candidates(COMPLETED)] == ["c", "p", "any"]
+    assert [r.id for r in ruleset.candidates(VIEWED)] == ["any", "v"]
+    assert [r.id for r in ruleset.candidates("https://unknown/verb")] == ["any"]
+    assert [r.id for r in ruleset.candidates(None)] == ["any"]
+
+
+def test_yields_expand_to_every_competency_in_order() -> None:
+    rule = _rule(
+        "r",
+        yields=[
+            {
+                "competencies": ["tdl#2.1", "tdl#1.1"],
+                "value": 1.0,
+                "weight": 0.5,
+                "kind": "participation",
+            },
+            {"competency": {"framework": "tdl", "code": "3.1"}, "value": "success", "kind": "test"},
+        ],
+    )
+    evidence = evidence_for(_statement(), "p", _ruleset(rule))
+    assert [(e.competency, e.value, e.weight, e.kind) for e in evidence] == [
+        (B, 1.0, 0.5, EvidenceKind.PARTICIPATION),
+        (A, 1.0, 0.5, EvidenceKind.PARTICIPATION),
+        (C, 1.0, 1.0, EvidenceKind.TEST),
+    ]
+
+
+def test_module_binding_uses_the_most_specific_bound_activity() -> None:
+    rule = _rule("r", yields=[{"competencies": "$module", "value": "score", "kind": "test"}])
+    ruleset = _ruleset(rule)
+    both = {MODULE: [A, B], COURSE: [C]}
+    assert [
+        e.competency for e in evidence_for(_statement(), "p", ruleset, module_competencies=both)
+    ] == [A, B]
+    course_only = {COURSE: [C]}
+    assert [
+        e.competency
+        for e in evidence_for(_statement(), "p", ruleset, module_competencies=course_only)
+    ] == [C]
+    object_bound = {ATTEMPT: [B], MODULE: [A]}
+    assert [
+        e.competency
+        for e in evidence_for(_statement(), "p", ruleset, module_competencies=object_bound)
+    ] == [B]
+    assert evidence_for(_statement(), "p", ruleset, module_competencies={MODULE: []}) == ()
+
+
+@pytest.mark.parametrize(
+    ("scope", "programme_id", "applies"),
+    [
+        ("global", None, True),
+        ({"programme": "jiangsu-2026"}, "jiangsu-2026", True),
+        ({"programme": "jiangsu-2026"}, "anhui-2026", False),
+        ({"programme": "jiangsu-2026"}, None, False),
+        ({"course": COURSE}, None, True),
+        ({"course": "https://lms.example/course/view.php?id=99"}, None, False),
+    ],
+)
+def test_scope_selects_rule_sets(scope: object, programme_id: str | None, applies: bool) -> None:
+    ruleset = _ruleset(_rule("quiz"), scope=scope)
+    evidence = evidence_for(_statement(), "p", ruleset, programme_id=programme_id)
+    assert bool(evidence) is applies
+
+
+def test_output_is_deterministic_across_calls() -> None:
+    rulesets = [_ruleset(_rule("a"), _rule("b", verb=None))]
+    first = evidence_for(_statement(), "p", rulesets, alignment={ATTEMPT: C})
+    assert first == evidence_for(_statement(), "p", rulesets, alignment={ATTEMPT: C})
+    assert [e.provenance.rule_id for e in first] == ["a", "b", None]
+
+
+def test_statement_is_not_mutated() -> None:
+    statement = _statement()
+    snapshot = repr(statement)
+    evidence_for(statement, "p", _ruleset(_rule("quiz")), alignment={ATTEMPT: C})
+    assert repr(statement) == snapshot
+
+
+def test_non_positive_alignment_weight_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="alignment_weight"):
+        evidence_for(_statement(), "p", [], alignment={}, alignment_weight=0.0)

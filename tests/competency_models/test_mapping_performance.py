@@ -1,0 +1,98 @@
+"""Throughput of the matching engine on a typical programme (≈50 rules).
+
+A rebuild replays every stored statement (a million must fit well under 60 s together with
+inference), so mapping aims for ≤ 10 µs per statement. The assertion here is deliberately looser
+(shared CI machines are noisy); the measured figure is printed for the record with ``-s``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from competency_models.evidence import CompetencyRef
+from competency_models.mapping import (
+    RuleSet,
+    builtin_ruleset_names,
+    evidence_for,
+    load_builtin_ruleset,
+    parse_ruleset,
+)
+
+STATEMENTS = Path(__file__).parent / "data" / "statements"
+SITE = "https://peixun.example.edu.cn"
+VERBS = [
+    "http://adlnet.gov/expapi/verbs/completed",
+    "http://adlnet.gov/expapi/verbs/passed",
+    "http://id.tincanapi.com/verb/viewed",
+    "https://w3id.org/xapi/tla/verbs/scored",
+    "http://adlnet.gov/expapi/verbs/attended",
+]
+
+
+def _programme_ruleset(rule_count: int) -> RuleSet:
+    """Programme-specific rules of the usual shapes: per-module prefixes, score bands, types."""
+    rules: list[dict[str, Any]] = []
+    for index in range(rule_count):
+        match: dict[str, Any] = {"verb": VERBS[index % len(VERBS)]}
+        if index % 3 == 0:
+            match["object"] = {"id_prefix": f"{SITE}/mod/quiz/view.php?id={400 + index}"}
+        elif index % 3 == 1:
+            match["context"] = {
+                "parent": {"id_glob": f"{SITE}/mod/*/view.php?id={500 + index}"},
+                "platform": "Moodle",
+            }
+        else:
+            match["result"] = {"score": {"at_least": 0.6}, "success": True}
+            match["object"] = {"type": "http://adlnet.gov/expapi/activities/attempt"}
+        rules.append(
+            {
+                "id": f"programme-{index}",
+                "match": match,
+                "yields": [
+                    {"competency": f"tdl#{index}", "value": "score_or_success", "kind": "test"}
+                ],
+            }
+        )
+    return parse_ruleset({"id": "programme", "version": 1, "scaled_range": [-1, 1], "rules": rules})
+
+
+def _workload() -> list[dict[str, Any]]:
+    return [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(STATEMENTS.glob("*.json"))
+    ]
+
+
+def measure_microseconds_per_statement(repeat: int = 2000) -> float:
+    """Map the hand-written statements ``repeat`` times; return the mean cost of one."""
+    rulesets = (
+        *(load_builtin_ruleset(name) for name in builtin_ruleset_names()),
+        _programme_ruleset(35),
+    )
+    assert sum(len(ruleset.rules) for ruleset in rulesets) == 50
+    binding = {
+        f"{SITE}/mod/quiz/view.php?id=301": [CompetencyRef("tdl", "3.1.1")],
+        f"{SITE}/mod/assign/view.php?id=302": [CompetencyRef("tdl", "3.1.2")],
+        f"{SITE}/course/view.php?id=12": [CompetencyRef("tdl", "3")],
+    }
+    workload = _workload()
+    produced = 0
+    started = time.perf_counter()
+    for _ in range(repeat):
+        for statement in workload:
+            produced += len(evidence_for(statement, "p", rulesets, module_competencies=binding))
+    elapsed = time.perf_counter() - started
+    assert produced > 0
+    return elapsed / (repeat * len(workload)) * 1e6
+
+
+def test_mapping_cost_per_statement_stays_within_budget() -> None:
+    microseconds = measure_microseconds_per_statement()
+    print(f"\nmapping: {microseconds:.2f} µs per statement (50 rules)")
+    assert microseconds < 50.0
+
+
+if __name__ == "__main__":
+    print(f"{measure_microseconds_per_statement(10000):.2f} µs per statement")
