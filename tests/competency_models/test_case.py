@@ -48,6 +48,110 @@ REQUIRED = {
     "CFRubrics": {"identifier", "uri", "lastChangeDateTime"},
 }
 
+# Properties each class may carry in the CASE 1.1 CFPackage schema (additionalProperties: false).
+ALLOWED = {
+    "package": {
+        "CFDocument",
+        "CFItems",
+        "CFAssociations",
+        "CFDefinitions",
+        "CFRubrics",
+        "extensions",
+    },
+    "CFDocument": {
+        "identifier",
+        "uri",
+        "frameworkType",
+        "caseVersion",
+        "creator",
+        "title",
+        "lastChangeDateTime",
+        "officialSourceURL",
+        "publisher",
+        "description",
+        "subject",
+        "subjectURI",
+        "language",
+        "version",
+        "adoptionStatus",
+        "statusStartDate",
+        "statusEndDate",
+        "licenseURI",
+        "notes",
+        "extensions",
+    },
+    "CFItems": {
+        "identifier",
+        "fullStatement",
+        "alternativeLabel",
+        "CFItemType",
+        "uri",
+        "humanCodingScheme",
+        "listEnumeration",
+        "abbreviatedStatement",
+        "conceptKeywords",
+        "conceptKeywordsURI",
+        "notes",
+        "subject",
+        "subjectURI",
+        "language",
+        "educationLevel",
+        "CFItemTypeURI",
+        "licenseURI",
+        "statusStartDate",
+        "statusEndDate",
+        "lastChangeDateTime",
+        "extensions",
+    },
+    "CFAssociations": {
+        "identifier",
+        "associationType",
+        "sequenceNumber",
+        "uri",
+        "originNodeURI",
+        "destinationNodeURI",
+        "CFAssociationGroupingURI",
+        "lastChangeDateTime",
+        "notes",
+        "extensions",
+    },
+    "CFRubrics": {
+        "identifier",
+        "uri",
+        "title",
+        "description",
+        "lastChangeDateTime",
+        "CFRubricCriteria",
+        "extensions",
+    },
+    "CFRubricCriteria": {
+        "identifier",
+        "uri",
+        "category",
+        "description",
+        "CFItemURI",
+        "weight",
+        "position",
+        "rubricId",
+        "lastChangeDateTime",
+        "CFRubricCriterionLevels",
+        "extensions",
+    },
+    "CFRubricCriterionLevels": {
+        "identifier",
+        "uri",
+        "description",
+        "quality",
+        "score",
+        "feedback",
+        "position",
+        "rubricCriterionId",
+        "lastChangeDateTime",
+        "extensions",
+    },
+    "link": {"title", "identifier", "uri", "targetType"},
+}
+
 
 def package() -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(PACKAGE_PATH.read_text("utf-8"))
@@ -97,6 +201,24 @@ def test_case_export_has_the_required_fields_and_well_formed_identifiers(
     ]
     assert all(CASE_UUID.match(identifier) for identifier in identifiers)
     assert len(set(identifiers)) == len(identifiers)
+
+
+@pytest.mark.parametrize("framework", [*load_builtin(), district()], ids=lambda fw: fw.id)
+def test_case_export_uses_only_properties_the_case_1_1_schema_allows(framework: Framework) -> None:
+    exported = framework_to_case(framework)
+    assert set(exported) <= ALLOWED["package"]
+    assert set(exported["CFDocument"]) <= ALLOWED["CFDocument"]
+    for section in ("CFItems", "CFAssociations", "CFRubrics"):
+        for entry in exported[section]:
+            assert set(entry) <= ALLOWED[section], (section, set(entry) - ALLOWED[section])
+    for association in exported["CFAssociations"]:
+        assert set(association["originNodeURI"]) <= ALLOWED["link"]
+        assert set(association["destinationNodeURI"]) <= ALLOWED["link"]
+    for rubric in exported["CFRubrics"]:
+        for criterion in rubric["CFRubricCriteria"]:
+            assert set(criterion) <= ALLOWED["CFRubricCriteria"]
+            for level in criterion["CFRubricCriterionLevels"]:
+                assert set(level) <= ALLOWED["CFRubricCriterionLevels"]
 
 
 def test_case_export_associations_point_at_the_document_or_an_item() -> None:
