@@ -203,3 +203,86 @@ def test_parsing_arbitrary_data_raises_only_ruleset_error(data: dict[str, Any]) 
         parse_ruleset(data)
     except RuleSetError as error:
         assert error.problems
+
+
+activity_conditions = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.sampled_from(IRIS),
+        "id_prefix": st.sampled_from(["https://", "http://adlnet.gov/", "x"]),
+        "id_glob": st.sampled_from(["https://*", "*view.php?id=*", "[h]ttp*"]),
+        "id_regex": st.sampled_from([r"https?://.*", r".*\d", r"(a|b)+"]),
+        "type": st.lists(st.sampled_from(IRIS), min_size=1, max_size=2),
+    },
+).filter(bool)
+match_blocks = st.fixed_dictionaries(
+    {},
+    optional={
+        "verb": st.lists(st.sampled_from(IRIS), min_size=1, max_size=3),
+        "object": activity_conditions,
+        "context": st.fixed_dictionaries(
+            {},
+            optional={
+                "parent": activity_conditions,
+                "category": activity_conditions,
+                "platform": st.sampled_from(["Moodle", "Trellis offline capture"]),
+                "instructor": st.booleans(),
+                "extensions": st.dictionaries(st.sampled_from(IRIS), json_values, max_size=1),
+            },
+        ),
+        "result": st.fixed_dictionaries(
+            {},
+            optional={
+                "success": st.booleans(),
+                "completion": st.booleans(),
+                "score": st.fixed_dictionaries(
+                    {}, optional={"at_least": st.floats(0, 0.5), "at_most": st.floats(0.5, 1)}
+                ),
+            },
+        ),
+    },
+)
+yield_items = st.fixed_dictionaries(
+    {
+        "competencies": st.sampled_from(["$module", ["f#1", "f#2"]]),
+        "value": st.one_of(
+            st.sampled_from(["score", "success", "completion", "score_or_success"]),
+            st.floats(0, 1),
+        ),
+        "kind": st.sampled_from(
+            ["observation", "artefact", "test", "self_report", "participation"]
+        ),
+    },
+    optional={"weight": st.floats(0.01, 10)},
+)
+rule_lists = st.lists(
+    st.fixed_dictionaries(
+        {"match": match_blocks, "yields": st.lists(yield_items, min_size=1, max_size=2)},
+        optional={
+            "final": st.booleans(),
+            "scaled_range": st.sampled_from([[0, 1], [-1, 1], [0, 100]]),
+        },
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule_lists, st.lists(statements, min_size=1, max_size=5))
+def test_random_valid_rules_map_random_statements_into_unit_interval(
+    rules: list[dict[str, Any]], batch: list[dict[str, Any]]
+) -> None:
+    ruleset = parse_ruleset(
+        {
+            "id": "random",
+            "version": 1,
+            "rules": [{"id": f"r{index}", **rule} for index, rule in enumerate(rules)],
+        }
+    )
+    for statement in batch:
+        evidence = evidence_for(statement, "p", ruleset, module_competencies=BOUND)
+        assert evidence == evidence_for(statement, "p", ruleset, module_competencies=BOUND)
+        for item in evidence:
+            assert 0.0 <= item.value <= 1.0
+            assert item.provenance.ruleset_id == "random"
