@@ -9,10 +9,12 @@ could cause MUST be ignored; every other difference counts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from xapi.syntax import parse_timestamp
+from xapi.versions import XapiVersion
 
 # Data 2.3.1 exceptions: properties the LRS may assign ("id", "authority", "stored",
 # "timestamp" [handled separately], "version") and attachments, which are not part of
@@ -22,8 +24,15 @@ _IGNORED_STATEMENT_PROPERTIES = frozenset(
 )
 _IGNORED_SUBSTATEMENT_PROPERTIES = frozenset({"attachments"})
 
+# IEEE 9274.1.1 4.2.7: seconds beyond hundredths are not compared ("PT0.1237S" ~ "PT0.12S").
+_SECONDS_FRACTION = re.compile(r"([.,]\d{1,2})\d*S\Z")
 
-def statements_match(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+
+def statements_match(
+    first: Mapping[str, Any],
+    second: Mapping[str, Any],
+    version: XapiVersion = XapiVersion.V1_0_3,
+) -> bool:
     """Whether two statements are the same statement under the comparison rules.
 
     Ignored (Data 2.3.1): id, authority, stored, version and attachments; the timestamp
@@ -31,11 +40,13 @@ def statements_match(first: Mapping[str, Any], second: Mapping[str, Any]) -> boo
     Verb ``display`` (not part of the statement); omitted default objectTypes; the order of
     Group members; contextActivities given as one Activity or as an array of one; case in
     UUIDs, SHA-1 sums and the domain of mbox addresses. ``result.duration`` is compared as a
-    string, as the specification requires.
+    string, as the specification requires; under 2.0 without the seconds' digits beyond
+    hundredths (IEEE 9274.1.1 4.2.7).
 
     Args:
         first: A valid statement, e.g. the stored one.
         second: A valid statement, e.g. the one re-POSTed.
+        version: The negotiated xAPI version.
 
     Returns:
         True when a re-POST of ``second`` over ``first`` is not a conflict.
@@ -47,23 +58,28 @@ def statements_match(first: Mapping[str, Any], second: Mapping[str, Any]) -> boo
         and parse_timestamp(first_timestamp) != parse_timestamp(second_timestamp)
     ):
         return False
-    return comparable_form(first) == comparable_form(second)
+    return comparable_form(first, version) == comparable_form(second, version)
 
 
-def comparable_form(statement: Mapping[str, Any]) -> dict[str, Any]:
+def comparable_form(
+    statement: Mapping[str, Any], version: XapiVersion = XapiVersion.V1_0_3
+) -> dict[str, Any]:
     """The parts of a statement that comparison looks at, in one canonical shape.
 
     Args:
         statement: A valid statement.
+        version: The negotiated xAPI version.
 
     Returns:
         A new dict; two statements match when their forms are equal (and their timestamps
         denote the same instant, see :func:`statements_match`).
     """
-    return _core_form(statement, _IGNORED_STATEMENT_PROPERTIES)
+    return _core_form(statement, _IGNORED_STATEMENT_PROPERTIES, version.is_2_0)
 
 
-def _core_form(statement: Mapping[str, Any], ignored: frozenset[str]) -> dict[str, Any]:
+def _core_form(
+    statement: Mapping[str, Any], ignored: frozenset[str], is_2_0: bool
+) -> dict[str, Any]:
     form: dict[str, Any] = {}
     for key, value in statement.items():
         if key in ignored:
@@ -77,15 +93,18 @@ def _core_form(statement: Mapping[str, Any], ignored: frozenset[str]) -> dict[st
         elif key == "verb":
             form[key] = value["id"]
         elif key == "object":
-            form[key] = _object_form(value)
+            form[key] = _object_form(value, is_2_0)
         elif key == "context":
             form[key] = _context_form(value)
+        elif key == "result" and is_2_0 and "duration" in value:
+            duration = _SECONDS_FRACTION.sub(r"\1S", value["duration"])
+            form[key] = {**value, "duration": duration}
         else:
             form[key] = value
     return form
 
 
-def _object_form(target: Mapping[str, Any]) -> Any:
+def _object_form(target: Mapping[str, Any], is_2_0: bool) -> Any:
     object_type = target.get("objectType", "Activity")
     if object_type == "Activity":
         return ("Activity", target["id"])
@@ -93,7 +112,7 @@ def _object_form(target: Mapping[str, Any]) -> Any:
         return _agent_form(target)
     if object_type == "StatementRef":
         return ("StatementRef", target["id"].lower())
-    return ("SubStatement", _core_form(target, _IGNORED_SUBSTATEMENT_PROPERTIES))
+    return ("SubStatement", _core_form(target, _IGNORED_SUBSTATEMENT_PROPERTIES, is_2_0))
 
 
 def _agent_form(agent: Mapping[str, Any]) -> dict[str, Any]:

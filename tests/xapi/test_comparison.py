@@ -11,6 +11,7 @@ import pytest
 from tests.xapi.builders import DELETE, full_statement, load_data, mutated, substatement
 from xapi.comparison import statements_match
 from xapi.normalise import normalise_statement
+from xapi.versions import XapiVersion
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.example", "name": "x"}}
 
@@ -102,3 +103,14 @@ def test_substatement_timestamps_compare_as_instants() -> None:
     assert statements_match(first, same_instant)
     assert not statements_match(first, later)
     assert not statements_match(first, other_verb)
+
+
+def test_duration_precision_beyond_hundredths_is_ignored_under_2_0() -> None:
+    """IEEE 9274.1.1 4.2.7: "any precision beyond 0.01 second precision shall not be included
+    in the comparison"; xAPI 1.0.3 compares durations as strings."""
+    short = mutated(full_statement(), "result.duration", "P1DT12H36M0.12S")
+    precise = mutated(short, "result.duration", "P1DT12H36M0.1237S")
+    assert statements_match(short, precise, XapiVersion.V2_0_0)
+    assert not statements_match(short, precise, XapiVersion.V1_0_3)
+    other = mutated(short, "result.duration", "P1DT12H36M0.13S")
+    assert not statements_match(short, other, XapiVersion.V2_0_0)

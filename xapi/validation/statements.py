@@ -33,7 +33,7 @@ from xapi.validation.actors import (
     check_group_only,
 )
 from xapi.versions import XapiVersion, is_acceptable_statement_version
-from xapi.vocabulary import VERB_VOIDED
+from xapi.vocabulary import ATTACHMENT_USAGE_SIGNATURE, VERB_VOIDED
 
 _STATEMENT_PROPERTIES = frozenset(
     {
@@ -80,6 +80,7 @@ _CONTEXT_GROUP_PROPERTIES = frozenset({"objectType", "group", "relevantTypes"})
 _ATTACHMENT_PROPERTIES = frozenset(
     {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"}
 )
+SIGNATURE_CONTENT_TYPE = "application/octet-stream"
 _REQUIRED_ATTACHMENT_PROPERTIES = ("usageType", "display", "contentType", "length", "sha2")
 
 
@@ -401,7 +402,17 @@ def _check_attachments(walk: Walk, node: object, path: str) -> None:
             if key not in attachment:
                 walk.report(item_path + "." + key, "is required")
         if "usageType" in attachment:
-            check_iri(walk, attachment["usageType"], item_path + ".usageType")
+            usage_type = attachment["usageType"]
+            check_iri(walk, usage_type, item_path + ".usageType")
+            # Data 2.6: a signature is a JWS attachment of type application/octet-stream.
+            if (
+                usage_type == ATTACHMENT_USAGE_SIGNATURE
+                and attachment.get("contentType") != SIGNATURE_CONTENT_TYPE
+            ):
+                walk.report(
+                    item_path + ".contentType",
+                    f"a signature attachment must be {SIGNATURE_CONTENT_TYPE}",
+                )
         if "display" in attachment:
             check_language_map(walk, attachment["display"], item_path + ".display")
         if "description" in attachment:
