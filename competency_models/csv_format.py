@@ -8,7 +8,8 @@ One row per item under a required header row::
 
 UTF-8, with or without a byte-order mark (Excel on Chinese Windows writes one when saving as
 "CSV UTF-8"), comma separated, quoted as Excel quotes. Column order is free and extra columns are
-rejected, so a typo in a header does not silently drop a column. Rows keep their order: an item's
+rejected, so a typo in a header does not silently drop a column. Cells are trimmed of surrounding
+spaces (spreadsheets collect them) and blank rows are skipped. Rows keep their order: an item's
 sequence number is its position among its siblings in the file. A CSV carries only the items:
 the framework's id, version and titles come from the caller (or from the file name), and the
 scale is the default one unless another is given.
@@ -41,14 +42,18 @@ REQUIRED_COLUMNS = ("code", "parent_code")
 
 
 def looks_like_framework_csv(text: str) -> bool:
-    """Return whether the first line of ``text`` is a framework CSV header (has ``code``)."""
+    """Return whether the first line of ``text`` is meant as a framework CSV header.
+
+    A header with a ``code`` column counts, so a sheet that lacks another required column is
+    read and told which column is missing rather than called "not a framework".
+    """
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     try:
         header = next(csv.reader([first_line]))
     except (csv.Error, StopIteration):
         return False
     names = {name.strip().lower() for name in header}
-    return set(REQUIRED_COLUMNS) <= names
+    return "code" in names
 
 
 def framework_from_csv(

@@ -132,7 +132,7 @@ class CompetencyItem:
     @property
     def title(self) -> str:
         """The title to show first: Chinese when there is one, else English."""
-        return self.title_zh or self.title_en
+        return self.title_zh if self.title_zh.strip() else self.title_en
 
 
 def _item_problems(item: CompetencyItem) -> list[str]:
@@ -329,6 +329,11 @@ class Framework:
                         f"{level.depth} ({level.name_en or level.name_zh}), found {found}"
                     )
         return problems
+
+    @property
+    def title(self) -> str:
+        """The title to show first: Chinese when there is one, else English."""
+        return self.title_zh if self.title_zh.strip() else self.title_en
 
     # --- identity -------------------------------------------------------------------------
 

@@ -76,8 +76,8 @@ class _Exporter:
             "identifier": self.document_id,
             "uri": fw.document_uri,
             "caseVersion": CASE_VERSION,
-            "title": fw.title_zh or fw.title_en,
-            "language": "zh" if fw.title_zh else "en",
+            "title": fw.title,
+            "language": "zh" if fw.title_zh.strip() else "en",
             "version": fw.version,
             "creator": notes.get(f"{NOTE_PREFIX}creator", "Trellis"),
             "lastChangeDateTime": self.stamp,
@@ -116,7 +116,7 @@ class _Exporter:
         if item is None:
             fw = self.framework
             return {
-                "title": fw.title_zh or fw.title_en,
+                "title": fw.title,
                 "identifier": self.document_id,
                 "uri": fw.document_uri,
             }

@@ -135,3 +135,9 @@ def test_read_framework_says_clearly_what_it_cannot_read(data: bytes, expected: 
     with pytest.raises(FrameworkImportError, match=expected) as raised:
         read_framework(data, "upload.dat")
     assert "'upload.dat'" in str(raised.value)
+
+
+def test_read_framework_reports_a_missing_csv_column_instead_of_an_unknown_format() -> None:
+    with pytest.raises(FrameworkImportError) as raised:
+        read_framework("code,title_zh\n1,一\n".encode(), "sheet.csv")
+    assert "row 1: required column 'parent_code' is missing" in raised.value.problems
