@@ -6,13 +6,14 @@ closed, and rolled back if left uncommitted, when the app context ends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import Engine, Insert, MetaData, create_engine, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -90,6 +91,18 @@ class Database:
             raise
         finally:
             session.close()
+
+
+def insert_ignoring_conflicts(
+    session: Session, model: type[Base], index_elements: Sequence[str]
+) -> Insert:
+    """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` for the session's database.
+
+    SQLite and PostgreSQL spell it the same way; each needs its own dialect's construct.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing(index_elements=list(index_elements))
 
 
 def database(app: Flask | None = None) -> Database:

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lti_tool.db import insert_ignoring_conflicts
 from lti_tool.models.cache import CacheEntry
 
 Clock = Callable[[], datetime]
@@ -71,12 +71,9 @@ class SharedCache:
             "value": json.dumps(value, separators=(",", ":"), ensure_ascii=False),
             "expires_at": now + ttl,
         }
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(CacheEntry)
+            insert_ignoring_conflicts(self._session, CacheEntry, ["key"])
             .values(**values)
-            .on_conflict_do_nothing(index_elements=[CacheEntry.key])
             .returning(CacheEntry.key)
         )
         # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT here.

@@ -2,5 +2,27 @@
 
 from lti_tool.db import Base
 from lti_tool.models.cache import CacheEntry
+from lti_tool.models.identity import Person, PersonIdentifier
+from lti_tool.models.lrs import (
+    Attachment,
+    Document,
+    OutboxEntry,
+    Source,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+)
 
-__all__ = ["Base", "CacheEntry"]
+__all__ = [
+    "Attachment",
+    "Base",
+    "CacheEntry",
+    "Document",
+    "OutboxEntry",
+    "Person",
+    "PersonIdentifier",
+    "Source",
+    "Statement",
+    "StatementActivity",
+    "StatementAgent",
+]

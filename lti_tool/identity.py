@@ -1,0 +1,76 @@
+"""Resolve identifiers (xAPI actor IFIs, LTI issuer + subject) to person records.
+
+A Moodle user reaches Trellis twice: as the actor of logstore_xapi statements
+(``account: {homePage: <wwwroot>, name: <user id>}``) and as an LTI launch (``iss`` = wwwroot,
+``sub`` = user id). Both become the key ``account:<wwwroot>|<user id>``, so both find one person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.db import insert_ignoring_conflicts
+from lti_tool.models.identity import Person, PersonIdentifier
+
+
+def account_key(home_page: str, name: str) -> str:
+    """The identifier key of an xAPI account or an LTI (issuer, subject) pair."""
+    return f"account:{home_page.rstrip('/')}|{name}"
+
+
+def resolve_people(
+    session: Session,
+    keys: Iterable[str],
+    *,
+    now: datetime,
+    display_names: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Map each identifier key to its person id, creating people for keys seen the first time.
+
+    Safe when several processes resolve the same new key at once: one person wins, and every
+    caller gets that person.
+
+    Args:
+        session: the unit of work; the caller commits.
+        keys: identifier keys (see :func:`account_key` and ``xapi.indexing.agent_key``).
+        now: creation time for new records.
+        display_names: names to give people created here, by key.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    found = _existing(session, wanted)
+    missing = sorted(wanted - found.keys())
+    if missing:
+        names = display_names or {}
+        new_people = {key: str(uuid.uuid4()) for key in missing}
+        session.execute(
+            insert_ignoring_conflicts(session, Person, ["id"]),
+            [
+                {"id": person_id, "display_name": names.get(key), "created_at": now}
+                for key, person_id in new_people.items()
+            ],
+        )
+        session.execute(
+            insert_ignoring_conflicts(session, PersonIdentifier, ["key"]),
+            [
+                {"key": key, "person_id": person_id, "created_at": now}
+                for key, person_id in new_people.items()
+            ],
+        )
+        found.update(_existing(session, set(missing)))
+    return found
+
+
+def _existing(session: Session, keys: set[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(PersonIdentifier.key, PersonIdentifier.person_id).where(
+            PersonIdentifier.key.in_(keys)
+        )
+    )
+    return {key: person_id for key, person_id in rows}

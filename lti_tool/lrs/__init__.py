@@ -1,0 +1,1 @@
+"""The xAPI endpoint: a Learning Record Store inside Trellis."""

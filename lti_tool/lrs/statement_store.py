@@ -1,0 +1,289 @@
+"""Persistence of statements: insert a batch with its index rows and outbox entries, look up,
+and query with the GET filters. Adds and flushes; the use case commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from lti_tool.models.lrs import (
+    OutboxEntry,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+)
+from xapi.indexing import IndexKeys
+
+#: The downstream consumers every accepted statement is queued for, in the same transaction.
+OUTBOX_CONSUMERS: tuple[str, ...] = ("competency", "export")
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    """A statement ready to insert: its stored JSON and the values its indexes hold."""
+
+    keys: IndexKeys
+    document: str
+    stored: datetime
+    timestamp: datetime
+    person_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementQuery:
+    """The filters of ``GET /statements`` (xAPI 1.0.3 Communication 2.1.3), already validated.
+
+    ``after_seq`` and ``max_seq`` page through a result: ``max_seq`` freezes the result at the
+    first page so statements stored meanwhile do not shift later pages.
+    """
+
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    ascending: bool = False
+    source_id: int | None = None
+    after_seq: int | None = None
+    max_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatement:
+    """A statement read back: its position in the log, stored time and stored JSON."""
+
+    seq: int
+    stored: datetime
+    document: str
+
+
+class StatementStore:
+    """Statements in the database."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, str]:
+        """Stored JSON of those ids that are already stored (ids lowercase)."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        rows = self._session.execute(
+            select(Statement.id, Statement.document).where(Statement.id.in_(wanted))
+        )
+        return {statement_id: document for statement_id, document in rows}
+
+    def voiding_statement_ids(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` whose stored statement is itself a voiding statement."""
+        wanted = list(set(ids))
+        if not wanted:
+            return set()
+        rows = self._session.scalars(
+            select(Statement.id).where(Statement.id.in_(wanted), Statement.voids_id.is_not(None))
+        )
+        return set(rows)
+
+    def insert(self, rows: Sequence[StatementRow], *, source_id: int, now: datetime) -> None:
+        """Insert statements, their index rows and their outbox entries; apply voiding.
+
+        A voiding statement voids its target if the target is stored and is not itself a
+        voiding statement (xAPI 1.0.3 Data 2.3.2); a target that arrives after its voiding
+        statement is voided on arrival.
+        """
+        if not rows:
+            return
+        ids = [row.keys.statement_id for row in rows]
+        already_voided = self._ids_voided_by_stored_statements(ids)
+        self._session.execute(
+            insert(Statement),
+            [
+                {
+                    "id": row.keys.statement_id,
+                    "source_id": source_id,
+                    "person_id": row.person_id,
+                    "verb_id": row.keys.verb,
+                    "activity_id": row.keys.activity,
+                    "registration": row.keys.registration,
+                    "statement_ref": row.keys.statement_ref,
+                    "voids_id": row.keys.voided_statement_id,
+                    "voided": row.keys.statement_id in already_voided
+                    and row.keys.voided_statement_id is None,
+                    "stored": row.stored,
+                    "timestamp": row.timestamp,
+                    "document": row.document,
+                }
+                for row in rows
+            ],
+        )
+        seq_by_id = dict(
+            self._session.execute(select(Statement.id, Statement.seq).where(Statement.id.in_(ids)))
+            .tuples()
+            .all()
+        )
+        agent_rows: list[dict[str, Any]] = []
+        activity_rows: list[dict[str, Any]] = []
+        outbox_rows: list[dict[str, Any]] = []
+        for row in rows:
+            seq = seq_by_id[row.keys.statement_id]
+            agent_rows.extend(
+                _index_rows(seq, "agent_key", row.keys.agents, row.keys.related_agents)
+            )
+            activity_rows.extend(
+                _index_rows(
+                    seq,
+                    "activity_id",
+                    {row.keys.activity} if row.keys.activity else set(),
+                    row.keys.related_activities,
+                )
+            )
+            outbox_rows.extend(
+                {"consumer": consumer, "statement_seq": seq, "enqueued_at": now}
+                for consumer in OUTBOX_CONSUMERS
+            )
+        if agent_rows:
+            self._session.execute(insert(StatementAgent), agent_rows)
+        if activity_rows:
+            self._session.execute(insert(StatementActivity), activity_rows)
+        self._session.execute(insert(OutboxEntry), outbox_rows)
+        targets = [
+            row.keys.voided_statement_id for row in rows if row.keys.voided_statement_id is not None
+        ]
+        if targets:
+            self._session.execute(
+                update(Statement)
+                .where(Statement.id.in_(targets), Statement.voids_id.is_(None))
+                .values(voided=True)
+            )
+
+    def _ids_voided_by_stored_statements(self, ids: list[str]) -> set[str]:
+        return set(
+            self._session.scalars(select(Statement.voids_id).where(Statement.voids_id.in_(ids)))
+        )
+
+    def get(
+        self, statement_id: str, *, voided: bool, source_id: int | None = None
+    ) -> StoredStatement | None:
+        """The stored JSON of one statement, or None.
+
+        Args:
+            statement_id: the id, lowercase.
+            voided: True to fetch a voided statement (``voidedStatementId``), False for a
+                statement that is not voided (``statementId``).
+            source_id: restrict to statements of this source (a non-admin credential).
+        """
+        query = select(Statement.seq, Statement.stored, Statement.document).where(
+            Statement.id == statement_id, Statement.voided.is_(voided)
+        )
+        if source_id is not None:
+            query = query.where(Statement.source_id == source_id)
+        row = self._session.execute(query).first()
+        return StoredStatement(seq=row[0], stored=row[1], document=row[2]) if row else None
+
+    def latest_seq(self) -> int:
+        """The position of the newest statement (0 for an empty store)."""
+        return (
+            self._session.scalar(select(Statement.seq).order_by(Statement.seq.desc()).limit(1)) or 0
+        )
+
+    def query(self, query: StatementQuery, limit: int) -> list[StoredStatement]:
+        """Statements that meet the filters, in ``stored`` order, at most ``limit`` of them.
+
+        Voided statements are never returned. A statement that refers by StatementRef to a
+        statement meeting the filters meets them too (xAPI 1.0.3 Communication 2.1.3, "Filter
+        Conditions for StatementRefs"), though its own properties do not.
+        """
+        conditions = _property_conditions(query)
+        if conditions:
+            own_match = and_(*conditions)
+            # Targets may themselves be voided: what refers to them still matches.
+            targets = select(Statement.id).where(own_match).scalar_subquery()
+            match: ColumnElement[bool] = or_(
+                own_match,
+                and_(Statement.statement_ref.is_not(None), Statement.statement_ref.in_(targets)),
+            )
+        else:
+            match = Statement.voided.is_(False)
+        order = Statement.seq.asc() if query.ascending else Statement.seq.desc()
+        stmt = (
+            select(Statement.seq, Statement.stored, Statement.document)
+            .where(
+                match,
+                Statement.voided.is_(False),
+                *_time_conditions(query),
+                *_paging_conditions(query),
+            )
+            .order_by(order)
+            .limit(limit)
+        )
+        if query.source_id is not None:
+            stmt = stmt.where(Statement.source_id == query.source_id)
+        return [
+            StoredStatement(seq=seq, stored=stored, document=document)
+            for seq, stored, document in self._session.execute(stmt)
+        ]
+
+
+def _index_rows(
+    seq: int, column: str, direct: Iterable[str], related: Iterable[str]
+) -> list[dict[str, Any]]:
+    direct_set = set(direct)
+    keys = direct_set | set(related)
+    return [
+        {"statement_seq": seq, column: key, "direct": key in direct_set} for key in sorted(keys)
+    ]
+
+
+def _property_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.agent is not None:
+        agent_match = [
+            StatementAgent.statement_seq == Statement.seq,
+            StatementAgent.agent_key == query.agent,
+        ]
+        if not query.related_agents:
+            agent_match.append(StatementAgent.direct.is_(True))
+        conditions.append(exists().where(*agent_match))
+    if query.verb is not None:
+        conditions.append(Statement.verb_id == query.verb)
+    if query.activity is not None:
+        if query.related_activities:
+            conditions.append(
+                exists().where(
+                    StatementActivity.statement_seq == Statement.seq,
+                    StatementActivity.activity_id == query.activity,
+                )
+            )
+        else:
+            conditions.append(Statement.activity_id == query.activity)
+    if query.registration is not None:
+        conditions.append(Statement.registration == query.registration)
+    return conditions
+
+
+def _time_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.since is not None:
+        conditions.append(Statement.stored > query.since)
+    if query.until is not None:
+        conditions.append(Statement.stored <= query.until)
+    return conditions
+
+
+def _paging_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.max_seq is not None:
+        conditions.append(Statement.seq <= query.max_seq)
+    if query.after_seq is not None:
+        conditions.append(
+            Statement.seq > query.after_seq if query.ascending else Statement.seq < query.after_seq
+        )
+    return conditions

@@ -1,0 +1,153 @@
+"""The xAPI store: credentials, statements with their query indexes, the outbox, documents.
+
+The statement is kept exactly as stored (JSON text); the other columns and the two index tables
+exist only to answer the GET filters with an index, so reads stay flat as the log grows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lti_tool.db import Base
+from lti_tool.models.types import BigIntegerKey
+
+IRI_LENGTH = 2048
+AGENT_KEY_LENGTH = 1024
+
+
+class Source(Base):
+    """A producer of statements (a Moodle site, a cmi5 player, a trainer's app) and its credential.
+
+    The secret is stored only as a salted SHA-256 hash: it is a long random token, not a password
+    a person chose, so a slow hash would add cost to every request without adding safety.
+    """
+
+    __tablename__ = "xapi_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Statement(Base):
+    """One stored statement: its exact JSON and the columns its queries filter on."""
+
+    __tablename__ = "xapi_statements"
+    __table_args__ = (
+        Index("ix_xapi_statements_verb_seq", "verb_id", "seq"),
+        Index("ix_xapi_statements_activity_seq", "activity_id", "seq"),
+        Index("ix_xapi_statements_registration_seq", "registration", "seq"),
+        Index("ix_xapi_statements_person_seq", "person_id", "seq"),
+        Index("ix_xapi_statements_source_seq", "source_id", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("xapi_sources.id"))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
+    verb_id: Mapped[str] = mapped_column(String(IRI_LENGTH))
+    activity_id: Mapped[str | None] = mapped_column(String(IRI_LENGTH))
+    registration: Mapped[str | None] = mapped_column(String(36))
+    statement_ref: Mapped[str | None] = mapped_column(String(36), index=True)
+    voids_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    stored: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class StatementAgent(Base):
+    """An agent a statement concerns: ``direct`` for the ``agent`` filter, else related only."""
+
+    __tablename__ = "xapi_statement_agents"
+    __table_args__ = (Index("ix_xapi_statement_agents_key_seq", "agent_key", "statement_seq"),)
+
+    statement_seq: Mapped[int] = mapped_column(
+        ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    agent_key: Mapped[str] = mapped_column(String(AGENT_KEY_LENGTH), primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean)
+
+
+class StatementActivity(Base):
+    """An activity a statement concerns: ``direct`` for its object, else related only."""
+
+    __tablename__ = "xapi_statement_activities"
+    __table_args__ = (Index("ix_xapi_statement_activities_id_seq", "activity_id", "statement_seq"),)
+
+    statement_seq: Mapped[int] = mapped_column(
+        ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    activity_id: Mapped[str] = mapped_column(String(IRI_LENGTH), primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean)
+
+
+class OutboxEntry(Base):
+    """A statement waiting for one downstream consumer (competency engine, LRS export).
+
+    Written in the same transaction as the statement, so nothing accepted can be missed; a
+    consumer claims entries with ``FOR UPDATE SKIP LOCKED`` and deletes them when done.
+    """
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (Index("ix_xapi_outbox_consumer_id", "consumer", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    consumer: Mapped[str] = mapped_column(String(32))
+    statement_seq: Mapped[int] = mapped_column(
+        ForeignKey("xapi_statements.seq", ondelete="CASCADE")
+    )
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Attachment(Base):
+    """An attachment's content, stored once per SHA-2 hash however many statements carry it."""
+
+    __tablename__ = "xapi_attachments"
+
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(255))
+    length: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Document(Base):
+    """A state, activity profile or agent profile document.
+
+    Absent key parts are stored as ``""`` rather than NULL so the unique constraint holds on
+    every database.
+    """
+
+    __tablename__ = "xapi_documents"
+    __table_args__ = (
+        UniqueConstraint("kind", "activity_id", "agent_key", "registration", "document_id"),
+        Index("ix_xapi_documents_lookup", "kind", "activity_id", "agent_key", "updated"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    activity_id: Mapped[str] = mapped_column(String(IRI_LENGTH), default="")
+    agent_key: Mapped[str] = mapped_column(String(AGENT_KEY_LENGTH), default="")
+    registration: Mapped[str] = mapped_column(String(36), default="")
+    document_id: Mapped[str] = mapped_column(String(IRI_LENGTH))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_type: Mapped[str] = mapped_column(String(255))
+    etag: Mapped[str] = mapped_column(String(64))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
