@@ -154,7 +154,7 @@ def evidence_for(
         return ()
     emitter = _Emitter(view, person_id, resolved_id)
     for ruleset in (rulesets,) if isinstance(rulesets, RuleSet) else rulesets:
-        candidates = ruleset.candidates(view.verb_id)
+        candidates = ruleset.candidates(view.verb_id, view.object_type)
         if not candidates or not ruleset.scope.applies(view, programme_id):
             continue
         for rule in candidates:

@@ -2,7 +2,8 @@
 
 A rule set is data (see docs/rules.md for its JSON/YAML form and
 :func:`competency_models.mapping.parsing.parse_ruleset` for how it is read). This module holds
-the parsed, immutable form, and indexes rules by verb so matching only looks at candidates.
+the parsed, immutable form, and indexes rules by verb and object type so matching only looks at
+candidates.
 """
 
 from __future__ import annotations
@@ -159,27 +160,46 @@ class RuleSet:
     rules: tuple[Rule, ...]
     scope: Scope = Scope()
     title: str = ""
-    _by_verb: Mapping[str, tuple[Rule, ...]] = field(
+    _index: Mapping[str | None, Mapping[str | None, tuple[Rule, ...]]] = field(
         init=False, repr=False, compare=False, hash=False
     )
-    _any_verb: tuple[Rule, ...] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        any_verb = tuple(rule for rule in self.rules if not rule.match.verbs)
-        verbs = {verb for rule in self.rules for verb in rule.match.verbs}
-        # Each verb's candidates keep file order, verb-agnostic rules included, so `final`
-        # means the same as if every rule were checked in turn.
-        by_verb = {
-            verb: tuple(
-                rule for rule in self.rules if not rule.match.verbs or verb in rule.match.verbs
-            )
-            for verb in verbs
+        # Two-level index: verb, then object type. None stands for "a verb (or type) no rule
+        # names". Each bucket keeps file order, rules that do not constrain that level
+        # included, so `final` means exactly what it would in a linear scan.
+        verbs: list[str | None] = [None]
+        types: list[str | None] = [None]
+        for rule in self.rules:
+            verbs.extend(rule.match.verbs)
+            if rule.match.object is not None:
+                types.extend(rule.match.object.types)
+        index = {
+            verb: {
+                object_type: tuple(rule for rule in self.rules if _admits(rule, verb, object_type))
+                for object_type in dict.fromkeys(types)
+            }
+            for verb in dict.fromkeys(verbs)
         }
-        object.__setattr__(self, "_by_verb", by_verb)
-        object.__setattr__(self, "_any_verb", any_verb)
+        object.__setattr__(self, "_index", index)
 
-    def candidates(self, verb_id: str | None) -> tuple[Rule, ...]:
-        """The rules that could match a statement with this verb, in file order."""
-        if verb_id is None:
-            return self._any_verb
-        return self._by_verb.get(verb_id, self._any_verb)
+    def candidates(self, verb_id: str | None, object_type: str | None = None) -> tuple[Rule, ...]:
+        """The rules that could match a statement with this verb and object type, in file order.
+
+        Only verb and object type are pre-filtered; candidates must still be matched.
+        """
+        by_type = self._index.get(verb_id) or self._index[None]
+        found = by_type.get(object_type)
+        return by_type[None] if found is None else found
+
+
+def _admits(rule: Rule, verb: str | None, object_type: str | None) -> bool:
+    """Whether a rule could match a statement with this verb and object type.
+
+    None means a verb (or type) that no rule names, which only unconstrained rules admit.
+    """
+    match = rule.match
+    if match.verbs and verb not in match.verbs:
+        return False
+    types = match.object.types if match.object is not None else frozenset()
+    return not types or object_type in types

@@ -26,10 +26,12 @@ _EMPTY: Final[Mapping[str, object]] = {}
 
 
 def _mapping(value: object) -> Mapping[str, object]:
-    # Parsed JSON is plain dicts; the exact-type test skips the slow ABC check on the hot path.
-    if type(value) is dict or isinstance(value, Mapping):
+    # Parsed JSON is plain dicts or None; exact tests skip the slow ABC check on the hot path.
+    if type(value) is dict:
         return value
-    return _EMPTY
+    if value is None:
+        return _EMPTY
+    return value if isinstance(value, Mapping) else _EMPTY
 
 
 def _string(value: object) -> str | None:
@@ -96,6 +98,8 @@ def parse_timestamp(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
+    if parsed.tzinfo is UTC:  # "…Z", the common case, needs no conversion
+        return parsed
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

@@ -125,17 +125,41 @@ def test_verb_agnostic_rule_keeps_its_place_before_a_final_verb_rule() -> None:
     assert [e.provenance.rule_id for e in evidence_for(_statement(), "p", ruleset)] == ["any"]
 
 
-def test_candidates_are_indexed_by_verb() -> None:
+def test_candidates_are_indexed_by_verb_then_object_type() -> None:
+    attempt = "http://adlnet.gov/expapi/activities/attempt"
+    course = "https://w3id.org/xapi/cmi5/activitytype/course"
     ruleset = _ruleset(
         _rule("c", verb=COMPLETED),
         _rule("p", verb=[PASSED, COMPLETED]),
         _rule("any", verb=None),
         _rule("v", verb=VIEWED),
+        _rule("c-attempt", verb=COMPLETED, match={"verb": COMPLETED, "object": {"type": attempt}}),
+        _rule("any-course", verb=None, match={"object": {"type": [course, attempt]}}),
     )
-    assert [r.id for r in ruleset.candidates(COMPLETED)] == ["c", "p", "any"]
-    assert [r.id for r in ruleset.candidates(VIEWED)] == ["any", "v"]
-    assert [r.id for r in ruleset.candidates("https://unknown/verb")] == ["any"]
-    assert [r.id for r in ruleset.candidates(None)] == ["any"]
+
+    def ids(verb: str | None, object_type: str | None = None) -> list[str]:
+        return [rule.id for rule in ruleset.candidates(verb, object_type)]
+
+    assert ids(COMPLETED) == ["c", "p", "any"]
+    assert ids(COMPLETED, attempt) == ["c", "p", "any", "c-attempt", "any-course"]
+    assert ids(COMPLETED, course) == ["c", "p", "any", "any-course"]
+    assert ids(COMPLETED, "https://unnamed/type") == ["c", "p", "any"]
+    assert ids(VIEWED, attempt) == ["any", "v", "any-course"]
+    assert ids("https://unknown/verb") == ["any"]
+    assert ids("https://unknown/verb", course) == ["any", "any-course"]
+    assert ids(None) == ["any"]
+
+
+def test_indexed_candidates_agree_with_a_linear_scan() -> None:
+    attempt = "http://adlnet.gov/expapi/activities/attempt"
+    ruleset = _ruleset(
+        _rule("typed", match={"verb": COMPLETED, "object": {"type": attempt}}, final=True),
+        _rule("untyped"),
+    )
+    typed = _statement()
+    untyped = _statement(object={"id": ATTEMPT})
+    assert [e.provenance.rule_id for e in evidence_for(typed, "p", ruleset)] == ["typed"]
+    assert [e.provenance.rule_id for e in evidence_for(untyped, "p", ruleset)] == ["untyped"]
 
 
 def test_yields_expand_to_every_competency_in_order() -> None:

@@ -65,8 +65,12 @@ def _workload() -> list[dict[str, Any]]:
     ]
 
 
-def measure_microseconds_per_statement(repeat: int = 2000) -> float:
-    """Map the hand-written statements ``repeat`` times; return the mean cost of one."""
+def measure_microseconds_per_statement(repeat: int = 400, rounds: int = 5) -> float:
+    """Map the hand-written statements ``repeat`` times per round; return the best round's mean.
+
+    The best of several rounds is reported, as ``timeit`` does: slower rounds measure other
+    processes on a shared machine, not this code.
+    """
     rulesets = (
         *(load_builtin_ruleset(name) for name in builtin_ruleset_names()),
         _programme_ruleset(35),
@@ -78,14 +82,16 @@ def measure_microseconds_per_statement(repeat: int = 2000) -> float:
         f"{SITE}/course/view.php?id=12": [CompetencyRef("tdl", "3")],
     }
     workload = _workload()
-    produced = 0
-    started = time.perf_counter()
-    for _ in range(repeat):
-        for statement in workload:
-            produced += len(evidence_for(statement, "p", rulesets, module_competencies=binding))
-    elapsed = time.perf_counter() - started
-    assert produced > 0
-    return elapsed / (repeat * len(workload)) * 1e6
+    best = float("inf")
+    for _ in range(rounds):
+        produced = 0
+        started = time.perf_counter()
+        for _ in range(repeat):
+            for statement in workload:
+                produced += len(evidence_for(statement, "p", rulesets, module_competencies=binding))
+        best = min(best, time.perf_counter() - started)
+        assert produced > 0
+    return best / (repeat * len(workload)) * 1e6
 
 
 def test_mapping_cost_per_statement_stays_within_budget() -> None:
@@ -95,4 +101,4 @@ def test_mapping_cost_per_statement_stays_within_budget() -> None:
 
 
 if __name__ == "__main__":
-    print(f"{measure_microseconds_per_statement(10000):.2f} µs per statement")
+    print(f"{measure_microseconds_per_statement(2000):.2f} µs per statement")
