@@ -257,6 +257,7 @@ class Framework:
     _children: Mapping[str | None, tuple[CompetencyItem, ...]] = field(
         init=False, repr=False, compare=False, hash=False
     )
+    _fingerprint: str = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -268,6 +269,10 @@ class Framework:
             problems.append("title: needs a Chinese or an English title")
         if self.case_identifier is not None and not is_uuid(self.case_identifier):
             problems.append(f"case_identifier {self.case_identifier!r}: not a UUID")
+        if self.uri is not None and not self.uri.strip():
+            problems.append("uri: empty (use None for a minted one)")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.notes.items()):
+            problems.append("notes: keys and texts must be strings")
         if problems:
             raise FrameworkError(f"framework {self.id!r} is invalid", problems)
 
@@ -298,6 +303,11 @@ class Framework:
         object.__setattr__(self, "_by_code", MappingProxyType(by_code))
         object.__setattr__(self, "_by_uri", MappingProxyType(by_uri))
         object.__setattr__(self, "_children", MappingProxyType(children))
+        canonical = json.dumps(
+            _plain(self), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        object.__setattr__(self, "_fingerprint", f"sha256:{digest}")
 
     def _without_minted_ids(self, items: Iterable[CompetencyItem]) -> Iterator[CompetencyItem]:
         # A minted identifier or URI written out explicitly is the same as None: normalising it
@@ -384,10 +394,7 @@ class Framework:
         Two loads of the same data give the same fingerprint; any change of wording, structure,
         scale or provenance gives a new one.
         """
-        canonical = json.dumps(
-            _plain(self), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        )
-        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return self._fingerprint
 
     # --- navigation -----------------------------------------------------------------------
 

@@ -597,3 +597,18 @@ def test_case_round_trip_keeps_rubrics_kept_as_data() -> None:
         rubrics=(rubric,),
     )
     assert framework_from_case_json(framework_to_case_json(framework)) == framework
+
+
+def test_case_import_codes_items_with_a_shared_human_coding_scheme_by_identifier() -> None:
+    data = package()
+    data["CFItems"][2]["humanCodingScheme"] = "TR.1.1"  # now shared by two items
+    framework = framework_from_case(data)
+    assert "TR.1.1" not in framework
+    assert framework.item("569c4de6-c6a3-4b73-aff4-a24233057ffa").parent_code == "TR.1"
+    assert framework.item("d2d27a97-72b0-43a4-b632-5ce48ba5e3e7").title_zh.startswith("分析教材")
+
+
+def test_case_import_uses_the_given_default_scale_when_no_rubric_defines_one() -> None:
+    data = package()
+    del data["CFRubrics"]
+    assert framework_from_case(data, default_scale=DIGCOMPEDU_SCALE).scale is DIGCOMPEDU_SCALE

@@ -233,3 +233,15 @@ def test_default_scale_is_trellis_default() -> None:
 def test_empty_framework_is_allowed() -> None:
     empty = Framework(id="e", version="1", title_zh="空", title_en="", items=())
     assert empty.roots == () and empty.leaves() == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"uri": " "}, "uri: empty"),
+        ({"notes": {"verified": 5}}, "notes: keys and texts must be strings"),
+    ],
+)
+def test_framework_rejects_bad_metadata(fields: dict[str, object], expected: str) -> None:
+    with pytest.raises(FrameworkError, match=expected):
+        framework(**fields)
