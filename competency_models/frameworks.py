@@ -420,6 +420,18 @@ class Framework:
         """
         return self._by_uri.get(uri)
 
+    def resolve(self, uri: str, /) -> CompetencyRef | None:
+        """Return the competency an activity id or CASE URI names, or None.
+
+        Shaped as the mapping engine's ``CompetencyResolver`` for direct alignment.
+        """
+        item = self._by_uri.get(uri)
+        return None if item is None else CompetencyRef(self.id, item.code)
+
+    def parent_codes(self) -> Mapping[str, str | None]:
+        """Return ``child code → parent code`` (None at the top), the tree roll-up works on."""
+        return MappingProxyType({item.code: item.parent_code for item in self.items})
+
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
 
@@ -468,6 +480,28 @@ class Framework:
     def at_depth(self, depth: int) -> tuple[CompetencyItem, ...]:
         """Return the items at a depth (1 = top level), in canonical order."""
         return tuple(item for item in self.items if self.depth(item.code) == depth)
+
+
+def uri_index(frameworks: Iterable[Framework]) -> Mapping[str, CompetencyRef]:
+    """Return every item URI of the frameworks mapped to its competency.
+
+    Both an item's URI and ``urn:uuid:<identifier>`` are keys. Several versions of one framework
+    may be indexed together: their items share URIs and refs.
+
+    Raises:
+        FrameworkError: if one URI names different competencies in different frameworks.
+    """
+    index: dict[str, CompetencyRef] = {}
+    problems: list[str] = []
+    for framework in frameworks:
+        for uri, item in framework._by_uri.items():
+            ref = CompetencyRef(framework.id, item.code)
+            known = index.setdefault(uri, ref)
+            if known != ref:
+                problems.append(f"{uri} names both {known} and {ref}")
+    if problems:
+        raise FrameworkError("frameworks disagree on what a URI names", problems)
+    return MappingProxyType(index)
 
 
 def _depth(item: CompetencyItem, by_code: Mapping[str, CompetencyItem]) -> int:

@@ -16,6 +16,7 @@ from competency_models.frameworks import (
     code_sort_key,
     mint_document_identifier,
     mint_identifier,
+    uri_index,
 )
 from competency_models.scales import DEFAULT_SCALE, DIGCOMPEDU_SCALE
 
@@ -245,3 +246,38 @@ def test_empty_framework_is_allowed() -> None:
 def test_framework_rejects_bad_metadata(fields: dict[str, object], expected: str) -> None:
     with pytest.raises(FrameworkError, match=expected):
         framework(**fields)
+
+
+def test_resolve_turns_an_activity_uri_into_a_competency_ref() -> None:
+    fw = framework()
+    assert fw.resolve(fw.uri_of("1.1.2")) == CompetencyRef("test-fw", "1.1.2")
+    assert fw.resolve("https://moodle.example/mod/page/view.php?id=7") is None
+
+
+def test_parent_codes_is_the_child_to_parent_mapping_roll_up_needs() -> None:
+    assert dict(framework().parent_codes()) == {
+        "1": None,
+        "1.1": "1",
+        "1.1.1": "1.1",
+        "1.1.2": "1.1",
+        "1.2": "1",
+        "2": None,
+        "2.1": "2",
+    }
+
+
+def test_uri_index_covers_several_frameworks_and_versions() -> None:
+    v1, v2 = framework(), framework(version="v2")
+    other = framework(id="other-fw")
+    index = uri_index([v1, v2, other])
+    assert index[v1.uri_of("1.1")] == CompetencyRef("test-fw", "1.1")
+    assert index[other.uri_of("1.1")] == CompetencyRef("other-fw", "1.1")
+    assert len(index) == 2 * len(TREE)  # a minted uri is urn:uuid:<identifier>: one key per item
+
+
+def test_uri_index_rejects_a_uri_naming_two_competencies() -> None:
+    shared = "https://case.example.org/uri/shared"
+    first = framework(item("1", uri=shared))
+    second = framework(item("9", uri=shared), id="other-fw")
+    with pytest.raises(FrameworkError, match="names both test-fw#1 and other-fw#9"):
+        uri_index([first, second])
