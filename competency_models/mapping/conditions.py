@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from competency_models.mapping.statement import ScaledRange, StatementView
 
@@ -110,7 +110,9 @@ class ContextCondition:
     activities: tuple[tuple[str, ActivityCondition], ...] = ()
     registrations: frozenset[str] = frozenset()
     platforms: frozenset[str] = frozenset()
-    extensions: tuple[tuple[str, object], ...] = ()
+    # Expected values may be JSON objects or lists, which cannot be hashed; equality still
+    # compares them, so leaving them out of the hash keeps the condition hashable and correct.
+    extensions: tuple[tuple[str, object], ...] = field(default=(), hash=False)
     instructor: bool | None = None
 
     def matches(self, view: StatementView) -> bool:

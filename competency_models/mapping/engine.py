@@ -1,8 +1,8 @@
 """The matching engine: one statement in, the evidence it carries out.
 
 Throughput matters (a rebuild replays every stored statement), so rule sets index their rules by
-verb, the statement is read once into a :class:`StatementView`, and the timestamp is parsed only
-when some rule actually yields something.
+verb and object type, the statement is read once into a :class:`StatementView`, and the
+timestamp is parsed only when some rule actually yields something.
 """
 
 from __future__ import annotations

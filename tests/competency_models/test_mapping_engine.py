@@ -237,3 +237,16 @@ def test_statement_is_not_mutated() -> None:
 def test_non_positive_alignment_weight_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="alignment_weight"):
         evidence_for(_statement(), "p", [], alignment={}, alignment_weight=0.0)
+
+
+def test_rule_sets_are_hashable_even_with_structured_extension_values() -> None:
+    rule = _rule(
+        "r",
+        match={
+            "verb": COMPLETED,
+            "context": {"extensions": {"https://example/ext": {"a": [1, 2]}}},
+        },
+    )
+    ruleset = _ruleset(rule)
+    assert hash(ruleset) == hash(_ruleset(rule))
+    assert ruleset == _ruleset(rule)
