@@ -43,6 +43,7 @@ _IRI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
 """RFC 3987 in spirit: a scheme, a colon, and no characters an IRI may never contain."""
 
 _IDENTIFIER: Final = re.compile(r"[^\s]+")
+_NOT_TEXT: Final = "must be a non-empty string"
 
 _RULESET_KEYS: Final = frozenset(
     {"id", "version", "title", "description", "scope", "scaled_range", "rules"}
@@ -178,12 +179,12 @@ def _activity_condition(value: object, path: str, problems: _Problems) -> Activi
         ids = _one_or_many(data["id"], f"{path}.id", problems, _iri, "not an IRI")
     if "id_prefix" in data:
         prefixes = _one_or_many(
-            data["id_prefix"], f"{path}.id_prefix", problems, _nonempty_string, "not a string"
+            data["id_prefix"], f"{path}.id_prefix", problems, _nonempty_string, _NOT_TEXT
         )
     for key, glob in (("id_glob", True), ("id_regex", False)):
         if key in data:
             sources = _one_or_many(
-                data[key], f"{path}.{key}", problems, _nonempty_string, "not a string"
+                data[key], f"{path}.{key}", problems, _nonempty_string, _NOT_TEXT
             )
             patterns.extend(
                 _pattern(source, f"{path}.{key}", problems, glob=glob) for source in sources
@@ -216,11 +217,11 @@ def _context_condition(value: object, path: str, problems: _Problems) -> Context
             f"{path}.registration",
             problems,
             _nonempty_string,
-            "not a string",
+            _NOT_TEXT,
         )
     if "platform" in data:
         platforms = _one_or_many(
-            data["platform"], f"{path}.platform", problems, _nonempty_string, "not a string"
+            data["platform"], f"{path}.platform", problems, _nonempty_string, _NOT_TEXT
         )
     extensions: list[tuple[str, object]] = []
     if "extensions" in data:

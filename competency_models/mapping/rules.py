@@ -183,6 +183,10 @@ class RuleSet:
         }
         object.__setattr__(self, "_index", index)
 
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with this id (as recorded in provenance), or None."""
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
     def candidates(self, verb_id: str | None, object_type: str | None = None) -> tuple[Rule, ...]:
         """The rules that could match a statement with this verb and object type, in file order.
 

@@ -250,3 +250,11 @@ def test_rule_sets_are_hashable_even_with_structured_extension_values() -> None:
     ruleset = _ruleset(rule)
     assert hash(ruleset) == hash(_ruleset(rule))
     assert ruleset == _ruleset(rule)
+
+
+def test_rule_named_in_provenance_can_be_looked_up_for_explanations() -> None:
+    ruleset = _ruleset(_rule("quiz", description="第二单元测验"))
+    (evidence,) = evidence_for(_statement(), "p", ruleset)
+    rule = ruleset.rule(evidence.provenance.rule_id or "")
+    assert rule is not None and rule.description == "第二单元测验"
+    assert ruleset.rule("missing") is None

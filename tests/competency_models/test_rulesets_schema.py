@@ -193,7 +193,10 @@ INVALID_CASES: list[tuple[Mutation, str]] = [
         _set("rules[0].match.context.extensions", {"info": 1}),
         "rules[0].match.context.extensions.info: extension key is not an IRI",
     ),
-    (_set("rules[0].match.context.platform", ""), "rules[0].match.context.platform: not a string"),
+    (
+        _set("rules[0].match.context.platform", ""),
+        "rules[0].match.context.platform: must be a non-empty string",
+    ),
     (_set("rules[0].match.result.sucess", True), "rules[0].match.result.sucess: unknown key"),
     (
         _set("rules[0].match.result.completion", 1),
