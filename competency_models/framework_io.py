@@ -290,8 +290,8 @@ def _items(problems: Problems, document: Mapping[str, Any]) -> tuple[CompetencyI
                     language=problems.optional(entry, "language", path),
                 )
             )
-        except ValueError as error:
-            for problem in getattr(error, "problems", (str(error),)):
+        except FrameworkError as error:
+            for problem in error.problems:
                 problems.add(path, problem)
     return tuple(items)
 

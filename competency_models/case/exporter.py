@@ -100,16 +100,16 @@ class _Exporter:
         for field in ("publisher", "officialSourceURL", "adoptionStatus"):
             if f"{NOTE_PREFIX}{field}" in notes:
                 document[field] = notes[f"{NOTE_PREFIX}{field}"]
-        readable = [
+        # Other CASE tools show notes: a reader there must see the provenance (what is verified,
+        # what is paraphrase) as well as the publisher's own notes.
+        readable = [f"source: {fw.source}"] if fw.source else []
+        readable += [
             f"{key}: {notes[key]}" for key in sorted(notes) if not key.startswith(NOTE_PREFIX)
         ]
-        if fw.source:
-            readable.insert(0, f"source: {fw.source}")
+        if f"{NOTE_PREFIX}notes" in notes:
+            readable.append(notes[f"{NOTE_PREFIX}notes"])
         if readable:
-            # Other CASE tools show notes; a reader there must see what is paraphrase too.
             document["notes"] = "\n\n".join(readable)
-        elif f"{NOTE_PREFIX}notes" in notes:
-            document["notes"] = notes[f"{NOTE_PREFIX}notes"]
         return document
 
     def link(self, item: CompetencyItem | None) -> dict[str, str]:

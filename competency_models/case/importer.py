@@ -23,6 +23,7 @@ from competency_models.framework_io import Problems, build_framework
 from competency_models.frameworks import (
     CompetencyItem,
     Framework,
+    FrameworkError,
     FrameworkImportError,
     HierarchyLevel,
     is_uuid,
@@ -106,7 +107,8 @@ class _Importer:
         codes = self.codes(raw_items)
         parents = self.parents(doc_identifier, doc_uri, by_identifier, by_uri)
         scale, rubrics = read_rubrics(self.package, p, codes, by_identifier, default_scale)
-        items = tuple(self.competency_item(raw, codes, parents, doc_language) for raw in raw_items)
+        built = [self.competency_item(raw, codes, parents, doc_language) for raw in raw_items]
+        items = tuple(item for item in built if item is not None)
         if p.found:
             raise FrameworkImportError(
                 f"CASE package {doc_title or doc_identifier or '?'} cannot be imported", p.found
@@ -277,7 +279,7 @@ class _Importer:
         codes: Mapping[str, str],
         parents: Mapping[str, tuple[str | None, int]],
         doc_language: str | None,
-    ) -> CompetencyItem:
+    ) -> CompetencyItem | None:
         p = self.problems
         path = f"CFItems[{raw.index}]"
         parent_identifier, sequence = parents.get(raw.identifier, (None, 0))
@@ -306,10 +308,10 @@ class _Importer:
                 item_type=raw.item_type,
                 language=raw.language,
             )
-        except ValueError as error:
-            for problem in getattr(error, "problems", (str(error),)):
+        except FrameworkError as error:
+            for problem in error.problems:
                 p.add(path, problem)
-            return CompetencyItem(code=raw.identifier, parent_code=None, title_zh="?", title_en="")
+            return None
 
     def document_metadata(
         self,

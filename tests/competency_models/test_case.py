@@ -612,3 +612,17 @@ def test_case_import_uses_the_given_default_scale_when_no_rubric_defines_one() -
     data = package()
     del data["CFRubrics"]
     assert framework_from_case(data, default_scale=DIGCOMPEDU_SCALE).scale is DIGCOMPEDU_SCALE
+
+
+def test_case_export_of_a_publisher_package_keeps_their_notes_visible() -> None:
+    notes = framework_to_case(district())["CFDocument"]["notes"]
+    assert "Invented for Trellis tests" in notes
+    assert notes.startswith("source: 示例区教师发展中心; 示例区教育局")
+
+
+def test_case_import_reports_an_item_that_breaks_an_invariant_by_its_path() -> None:
+    data = framework_to_case(builtin_framework("eu-jrc-digcompedu"))
+    data["CFItems"][3]["extensions"]["trellis"]["title"] = {"zh": "", "en": " "}
+    with pytest.raises(FrameworkImportError) as raised:
+        framework_from_case(data)
+    assert raised.value.problems == ("CFItems[3]: 1.3: needs a Chinese or an English title",)
