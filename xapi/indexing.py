@@ -95,8 +95,8 @@ def _direct_agents(statement: Mapping[str, Any]) -> set[str]:
     return keys
 
 
-def _related_agents(statement: Mapping[str, Any]) -> set[str]:
-    keys = _direct_agents(statement)
+def _related_agents(statement: Mapping[str, Any], direct: set[str]) -> set[str]:
+    keys = set(direct)
     authority = statement.get("authority")
     if authority is not None:
         keys.update(_keys_with_members(authority))
@@ -110,7 +110,7 @@ def _related_agents(statement: Mapping[str, Any]) -> set[str]:
         keys.update(_keys_with_members(entry["group"]))
     target = statement["object"]
     if target.get("objectType") == "SubStatement":
-        keys.update(_related_agents(target))
+        keys.update(_related_agents(target, _direct_agents(target)))
     return keys
 
 
@@ -144,11 +144,12 @@ def index_keys(statement: Mapping[str, Any]) -> IndexKeys:
     statement_ref = target["id"].lower() if object_type == "StatementRef" else None
     context = statement.get("context") or {}
     registration = context.get("registration")
+    direct_agents = _direct_agents(statement)
     return IndexKeys(
         statement_id=statement["id"].lower(),
         actor=agent_key(statement["actor"]),
-        agents=frozenset(_direct_agents(statement)),
-        related_agents=frozenset(_related_agents(statement)),
+        agents=frozenset(direct_agents),
+        related_agents=frozenset(_related_agents(statement, direct_agents)),
         verb=verb_id,
         activity=target["id"] if object_type == "Activity" else None,
         related_activities=frozenset(_related_activities(statement)),
