@@ -69,8 +69,9 @@ def check_attachment_parts(
 
     Rules (Communication 1.5.2, conformance XAPI-00128 to XAPI-00135): every part has an
     ``X-Experience-API-Hash`` equal to the digest of its content and
-    ``Content-Transfer-Encoding: binary`` (the 2.0 suite still demands it); every part belongs to a declared attachment (no
-    excess parts); every attachment without ``fileUrl`` has a part.
+    ``Content-Transfer-Encoding: binary`` (the 2.0 suite still demands it); every part
+    belongs to a declared attachment (no excess parts); every attachment without ``fileUrl``
+    has a part.
 
     Args:
         statements: The valid statements of the request.
