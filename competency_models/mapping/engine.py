@@ -28,6 +28,7 @@ from competency_models.mapping.statement import (
     ScaledRange,
     StatementView,
 )
+from competency_models.mapping.vocabulary import VERB_VOIDED
 
 
 def _bound_competencies(
@@ -141,7 +142,9 @@ def evidence_for(
         Evidence in a deterministic order: rule sets as given, rules in file order, items in
         order, competencies in binding order, then direct alignment. Empty when nothing
         matched, or when the statement has no id or no parseable timestamp/stored time
-        (evidence without provenance or time would be unexplainable).
+        (evidence without provenance or time would be unexplainable). A voiding statement
+        yields nothing either (xAPI 1.0.3 §2.3.2); dropping the voided statement's evidence is
+        the projection's job, by ``provenance.statement_id``.
 
     Raises:
         ValueError: if ``alignment_weight`` is not positive (a caller's bug, not bad data).
@@ -150,7 +153,7 @@ def evidence_for(
         raise ValueError(f"alignment_weight {alignment_weight!r} must be positive")
     view = StatementView(statement)
     resolved_id = statement_id or view.statement_id
-    if resolved_id is None:
+    if resolved_id is None or view.verb_id == VERB_VOIDED:
         return ()
     emitter = _Emitter(view, person_id, resolved_id)
     for ruleset in (rulesets,) if isinstance(rulesets, RuleSet) else rulesets:
@@ -209,7 +212,7 @@ def aligned_evidence(
         raise ValueError(f"weight {weight!r} must be positive")
     view = StatementView(statement)
     resolved_id = statement_id or view.statement_id
-    if resolved_id is None:
+    if resolved_id is None or view.verb_id == VERB_VOIDED:
         return ()
     emitter = _Emitter(view, person_id, resolved_id)
     _apply_alignment(emitter, alignment, weight, scaled_range)

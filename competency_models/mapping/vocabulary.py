@@ -26,6 +26,8 @@ VERB_LAUNCHED: Final = ADL_VERB_BASE + "launched"
 VERB_MASTERED: Final = ADL_VERB_BASE + "mastered"
 VERB_PASSED: Final = ADL_VERB_BASE + "passed"
 VERB_SCORED: Final = ADL_VERB_BASE + "scored"
+VERB_VOIDED: Final = ADL_VERB_BASE + "voided"
+"""xAPI 1.0.3 §2.3.2: a voiding statement only cancels another; it is never evidence itself."""
 
 VERB_VIEWED_TINCAN: Final = "http://id.tincanapi.com/verb/viewed"
 """What Moodle sends for every ``*_viewed`` event."""

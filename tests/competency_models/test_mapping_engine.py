@@ -258,3 +258,15 @@ def test_rule_named_in_provenance_can_be_looked_up_for_explanations() -> None:
     rule = ruleset.rule(evidence.provenance.rule_id or "")
     assert rule is not None and rule.description == "第二单元测验"
     assert ruleset.rule("missing") is None
+
+
+def test_voiding_statement_is_never_evidence() -> None:
+    """xAPI 1.0.3 §2.3.2: voiding cancels another statement; even a catch-all rule ignores it."""
+    voiding = _statement(
+        verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+        object={"objectType": "StatementRef", "id": "e05aa883-acaf-40ad-bf54-02c8ce485fb0"},
+    )
+    catch_all = _rule(
+        "any", verb=None, yields=[{"competency": "tdl#1", "value": 1.0, "kind": "test"}]
+    )
+    assert evidence_for(voiding, "p", _ruleset(catch_all), alignment=lambda uri: A) == ()
