@@ -27,8 +27,9 @@ escapes a call.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -757,12 +758,120 @@ def sorted_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
 
 def _check_single_stream(items: Sequence[Evidence]) -> None:
     first = items[0]
+    person, competency = first.person_id, first.competency
     for item in items:
-        if item.person_id != first.person_id or item.competency != first.competency:
+        if item.person_id != person or (
+            item.competency is not competency and item.competency != competency
+        ):
             raise InferenceError(
                 "evidence for one estimate must share one teacher and one competency; got "
                 f"{first.person_id!r}/{first.competency} and {item.person_id!r}/{item.competency}"
             )
+
+
+_ScaleContext = tuple[float, tuple[float, ...], tuple[Level, ...]]
+_SCALE_CONTEXTS: dict[int, tuple[ProficiencyScale, _ScaleContext]] = {}
+
+
+def _scale_context(scale: ProficiencyScale) -> _ScaleContext:
+    """Per-scale constants hoisted out of the per-stream loop: cap, upper cut points, levels.
+
+    Memoised by identity (hashing a scale walks all its levels, which costs more than a short
+    stream's whole estimate); the entry keeps the scale alive so its id cannot be reused.
+    """
+    entry = _SCALE_CONTEXTS.get(id(scale))
+    if entry is not None and entry[0] is scale:
+        return entry[1]
+    context = (
+        participation_cap(scale),
+        tuple(level.min_estimate for level in scale.levels[1:]),
+        scale.levels,
+    )
+    if len(_SCALE_CONTEXTS) > 64:
+        _SCALE_CONTEXTS.clear()
+    _SCALE_CONTEXTS[id(scale)] = (scale, context)
+    return context
+
+
+def _run(
+    items: Sequence[Evidence],
+    method: Method,
+    scale: ProficiencyScale,
+    reliability: Mapping[EvidenceKind, float],
+    confidence: float,
+    every_point: bool,
+) -> list[Estimate]:
+    """Feed ``items`` (sorted, non-empty, one stream) through the method.
+
+    Returns one estimate per item when ``every_point``, else just the final one — the
+    accumulators are fed per item either way, but estimates are only built when asked for.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise InferenceError(f"confidence {confidence!r} must be in (0, 1)")
+    _check_single_stream(items)
+    z = normal_quantile(0.5 + confidence / 2.0)
+    z2 = z * z
+    sqrt = math.sqrt
+    cap, cuts, levels = _scale_context(scale)
+    everything = _accumulator(method)
+    performance: _Accumulator | None = None
+    saw_participation = False
+    participation = EvidenceKind.PARTICIPATION
+    last_index = len(items) - 1
+    results: list[Estimate] = []
+    for index, item in enumerate(items):
+        weight = item.weight * reliability[item.kind]
+        at = item.observed_at.timestamp()
+        if item.kind is participation:
+            if not saw_participation:
+                saw_participation = True
+                # Until now all evidence was performance evidence: the states coincide.
+                performance = everything.copy() if index else None
+            everything.add(item.value, weight, at)
+        else:
+            everything.add(item.value, weight, at)
+            if saw_participation:
+                if performance is None:
+                    performance = _accumulator(method)
+                performance.add(item.value, weight, at)
+        if not every_point and index != last_index:
+            continue
+        raw = everything.value()
+        value = raw
+        n_eff = everything.effective_sample_size()
+        if saw_participation:
+            perf_value = None if performance is None else performance.value()
+            value = apply_participation_cap(raw, perf_value, cap)
+            if performance is not None and value < raw and value == perf_value:
+                # The value is what the performance evidence alone says: so is its support.
+                n_eff = performance.effective_sample_size()
+        # wilson_interval(value, n_eff, z), inlined: this line runs once per trajectory point.
+        if n_eff > 0.0:
+            z2n = z2 / n_eff
+            denominator = 1.0 + z2n
+            centre = (value + z2n / 2.0) / denominator
+            half = (
+                z
+                / denominator
+                * sqrt(max(value * (1.0 - value), 0.0) / n_eff + z2n / (4.0 * n_eff))
+            )
+            low = min(max(0.0, centre - half), value)
+            high = max(min(1.0, centre + half), value)
+        else:
+            low, high = 0.0, 1.0
+        results.append(
+            Estimate(
+                value=value,
+                level=levels[bisect_right(cuts, value)],
+                evidence_count=index + 1,
+                effective_sample_size=n_eff,
+                interval=Interval(low, high, confidence),
+                raw_value=raw,
+                participation_capped=value < raw,
+                latest_evidence_at=item.observed_at,
+            )
+        )
+    return results
 
 
 def replay(
@@ -773,10 +882,10 @@ def replay(
     reliability: Mapping[EvidenceKind, float] = DEFAULT_RELIABILITY,
     confidence: float = 0.95,
     presorted: bool = False,
-) -> Iterator[tuple[Evidence, Estimate]]:
-    """Yield ``(evidence, estimate after it)`` for each item in sort-key order.
+) -> list[tuple[Evidence, Estimate]]:
+    """``(evidence, estimate after it)`` for each item in sort-key order.
 
-    This is the engine behind `estimate` and `competency_models.trajectory`.
+    This is the engine behind `competency_models.trajectory`.
 
     Args:
         evidence: one teacher's evidence about one competency.
@@ -789,57 +898,11 @@ def replay(
     Raises:
         InferenceError: for mixed teachers/competencies or a bad confidence.
     """
-    if not 0.0 < confidence < 1.0:
-        raise InferenceError(f"confidence {confidence!r} must be in (0, 1)")
     items = list(evidence) if presorted else sorted_evidence(evidence)
     if not items:
-        return
-    _check_single_stream(items)
-    z = normal_quantile(0.5 + confidence / 2.0)
-    cap = participation_cap(scale)
-    everything = _accumulator(method)
-    performance: _Accumulator | None = None
-    saw_participation = False
-    participation = EvidenceKind.PARTICIPATION
-    level_for = scale.level_for
-    for count, item in enumerate(items, start=1):
-        weight = item.weight * reliability[item.kind]
-        at = item.observed_at.timestamp()
-        if item.kind is participation:
-            if not saw_participation:
-                saw_participation = True
-                # Until now all evidence was performance evidence: the states coincide.
-                performance = everything.copy() if count > 1 else None
-            everything.add(item.value, weight, at)
-        else:
-            everything.add(item.value, weight, at)
-            if saw_participation:
-                if performance is None:
-                    performance = _accumulator(method)
-                performance.add(item.value, weight, at)
-        raw = everything.value()
-        value = raw
-        n_eff = everything.effective_sample_size()
-        if saw_participation:
-            perf_value = None if performance is None else performance.value()
-            value = apply_participation_cap(raw, perf_value, cap)
-            if performance is not None and value < raw and value == perf_value:
-                # The value is what the performance evidence alone says: so is its support.
-                n_eff = performance.effective_sample_size()
-        low, high = wilson_interval(value, n_eff, z)
-        yield (
-            item,
-            Estimate(
-                value=value,
-                level=level_for(value),
-                evidence_count=count,
-                effective_sample_size=n_eff,
-                interval=Interval(low, high, confidence),
-                raw_value=raw,
-                participation_capped=value < raw,
-                latest_evidence_at=item.observed_at,
-            ),
-        )
+        return []
+    estimates = _run(items, method, scale, reliability, confidence, every_point=True)
+    return list(zip(items, estimates, strict=True))
 
 
 def estimate(
@@ -849,21 +912,28 @@ def estimate(
     *,
     reliability: Mapping[EvidenceKind, float] = DEFAULT_RELIABILITY,
     confidence: float = 0.95,
+    presorted: bool = False,
 ) -> Estimate | None:
     """Estimate one teacher's competency from their evidence about it; None without evidence.
 
     A pure function of its arguments: the evidence is read in sort-key order, so the caller's
     order never matters.
 
+    Args:
+        evidence: one teacher's evidence about one competency.
+        method: the estimation method.
+        scale: the proficiency scale for levels and the participation cap.
+        reliability: reliability weight per evidence kind.
+        confidence: nominal coverage of the interval, in (0, 1).
+        presorted: the caller guarantees sort-key order (skips the sort).
+
     Raises:
         InferenceError: for mixed teachers/competencies or a bad confidence.
     """
-    last: Estimate | None = None
-    for _, current in replay(
-        evidence, method, scale, reliability=reliability, confidence=confidence
-    ):
-        last = current
-    return last
+    items = list(evidence) if presorted else sorted_evidence(evidence)
+    if not items:
+        return None
+    return _run(items, method, scale, reliability, confidence, every_point=False)[0]
 
 
 StreamKey = tuple[str, CompetencyRef]
@@ -875,17 +945,23 @@ def group_evidence(evidence: Iterable[Evidence]) -> dict[StreamKey, list[Evidenc
 
     The mapping's keys are in sorted order too, so iterating it is deterministic.
     """
-    groups: dict[StreamKey, list[Evidence]] = {}
+    # Keyed by plain strings: hashing a CompetencyRef runs Python code, a str tuple does not.
+    groups: dict[tuple[str, str, str], list[Evidence]] = {}
     for item in evidence:
-        key = (item.person_id, item.competency)
+        competency = item.competency
+        key = (item.person_id, competency.framework_id, competency.code)
         group = groups.get(key)
         if group is None:
             groups[key] = [item]
         else:
             group.append(item)
-    for group in groups.values():
-        group.sort(key=Evidence.sort_key)
-    return {key: groups[key] for key in sorted(groups)}
+    sort_key = Evidence.sort_key
+    result: dict[StreamKey, list[Evidence]] = {}
+    for key in sorted(groups):
+        group = groups[key]
+        group.sort(key=sort_key)
+        result[(key[0], group[0].competency)] = group
+    return result
 
 
 def estimate_all(
@@ -899,11 +975,5 @@ def estimate_all(
     """Estimate every ``(teacher, competency)`` stream in ``evidence``."""
     results: dict[StreamKey, Estimate] = {}
     for key, items in group_evidence(evidence).items():
-        last: Estimate | None = None
-        for _, current in replay(
-            items, method, scale, reliability=reliability, confidence=confidence, presorted=True
-        ):
-            last = current
-        assert last is not None  # every group has at least one item
-        results[key] = last
+        results[key] = _run(items, method, scale, reliability, confidence, every_point=False)[0]
     return results
