@@ -142,7 +142,7 @@ class Scope:
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """A versioned, scoped, immutable set of rules, indexed by verb.
+    """A versioned, scoped, immutable set of rules, indexed by verb and object type.
 
     Build it with :func:`competency_models.mapping.parsing.parse_ruleset` rather than by hand,
     so it is validated.
@@ -167,20 +167,19 @@ class RuleSet:
     def __post_init__(self) -> None:
         # Two-level index: verb, then object type. None stands for "a verb (or type) no rule
         # names". Each bucket keeps file order, rules that do not constrain that level
-        # included, so `final` means exactly what it would in a linear scan.
-        verbs: list[str | None] = [None]
-        types: list[str | None] = [None]
-        for rule in self.rules:
-            verbs.extend(rule.match.verbs)
-            if rule.match.object is not None:
-                types.extend(rule.match.object.types)
-        index = {
-            verb: {
-                object_type: tuple(rule for rule in self.rules if _admits(rule, verb, object_type))
-                for object_type in dict.fromkeys(types)
+        # included, so `final` means exactly what it would in a linear scan. Only the types
+        # named by a verb's own candidates get buckets, which keeps the index small.
+        verbs = dict.fromkeys([None, *(verb for rule in self.rules for verb in rule.match.verbs)])
+        index: dict[str | None, dict[str | None, tuple[Rule, ...]]] = {}
+        for verb in verbs:
+            admitted = [rule for rule in self.rules if _admits_verb(rule, verb)]
+            named_types = dict.fromkeys(
+                [None, *(object_type for rule in admitted for object_type in _types(rule))]
+            )
+            index[verb] = {
+                object_type: tuple(rule for rule in admitted if _admits_type(rule, object_type))
+                for object_type in named_types
             }
-            for verb in dict.fromkeys(verbs)
-        }
         object.__setattr__(self, "_index", index)
 
     def rule(self, rule_id: str) -> Rule | None:
@@ -197,13 +196,16 @@ class RuleSet:
         return by_type[None] if found is None else found
 
 
-def _admits(rule: Rule, verb: str | None, object_type: str | None) -> bool:
-    """Whether a rule could match a statement with this verb and object type.
+def _types(rule: Rule) -> frozenset[str]:
+    return rule.match.object.types if rule.match.object is not None else frozenset()
 
-    None means a verb (or type) that no rule names, which only unconstrained rules admit.
-    """
-    match = rule.match
-    if match.verbs and verb not in match.verbs:
-        return False
-    types = match.object.types if match.object is not None else frozenset()
+
+def _admits_verb(rule: Rule, verb: str | None) -> bool:
+    """Whether a rule could match this verb; None is a verb no rule names."""
+    return not rule.match.verbs or verb in rule.match.verbs
+
+
+def _admits_type(rule: Rule, object_type: str | None) -> bool:
+    """Whether a rule could match this object type; None is a type no rule names."""
+    types = _types(rule)
     return not types or object_type in types
