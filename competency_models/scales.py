@@ -157,7 +157,7 @@ DIGCOMPEDU_SCALE = scale_from_cut_points(
         ("A2", "探索者", "Explorer"),
         ("B1", "整合者", "Integrator"),
         ("B2", "专家", "Expert"),
-        ("C1", "领导者", "Leader"),
+        ("C1", "引领者", "Leader"),
         ("C2", "开拓者", "Pioneer"),
     ],
     [0.0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6],

@@ -53,6 +53,8 @@ class Settings:
             ``X-Forwarded-*``; 0 trusts no such header.
         max_body_bytes: request bodies above this are refused with 413.
         lti_private_key_path: the tool's RSA signing key (PEM).
+        xapi_default_version: the xAPI version the LRS names in answers to requests that name
+            none (those are refused with 400 anyway): ``1.0.3`` or ``2.0.0``.
     """
 
     environment: Environment = Environment.PRODUCTION
@@ -64,6 +66,7 @@ class Settings:
     proxy_hops: int = 0
     max_body_bytes: int = 20 * 1024 * 1024
     lti_private_key_path: Path | None = None
+    xapi_default_version: str = "1.0.3"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -108,6 +111,7 @@ class Settings:
             proxy_hops=_parse_int(env, "TRELLIS_PROXY_HOPS", 0, minimum=0),
             max_body_bytes=_parse_int(env, "TRELLIS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1),
             lti_private_key_path=Path(key_path).resolve() if key_path else None,
+            xapi_default_version=_parse_xapi_version(env.get("TRELLIS_XAPI_DEFAULT_VERSION")),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -195,6 +199,14 @@ def _parse_log_level(raw: str) -> str:
         allowed = ", ".join(sorted(_LOG_LEVELS))
         raise SettingsError(f"TRELLIS_LOG_LEVEL={raw!r} is not one of: {allowed}")
     return level
+
+
+def _parse_xapi_version(raw: str | None) -> str:
+    if not raw:
+        return "1.0.3"
+    if raw.strip() not in ("1.0.3", "2.0.0"):
+        raise SettingsError(f"TRELLIS_XAPI_DEFAULT_VERSION={raw!r} is not one of: 1.0.3, 2.0.0")
+    return raw.strip()
 
 
 def _parse_base_url(raw: str | None) -> str | None:

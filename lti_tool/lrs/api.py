@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, request
 
@@ -19,6 +20,7 @@ from lti_tool.lrs.statements import Caller, StatementConflict
 from lti_tool.request_log import current_request_id
 from lti_tool.settings import current_settings
 from xapi.errors import StatementValidationError
+from xapi.syntax import format_timestamp
 from xapi.versions import VERSION_HEADER, XapiVersion, negotiate_version
 
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
@@ -97,7 +99,12 @@ def dispatch(name: str) -> Response:
 def _cors(response: Response) -> Response:
     for header, value in _CORS_HEADERS.items():
         response.headers.setdefault(header, value)
-    response.headers.setdefault(VERSION_HEADER, XapiVersion.V1_0_3.value)
+    response.headers.setdefault(VERSION_HEADER, _answer_version())
+    if request.path.rstrip("/").endswith("/statements") and request.method in ("GET", "HEAD"):
+        # Communication 2.1.3: every statement GET response carries it, errors included.
+        response.headers.setdefault(
+            "X-Experience-API-Consistent-Through", format_timestamp(datetime.now(UTC))
+        )
     return response
 
 
@@ -113,12 +120,20 @@ def _error(status: int, problems: list[str], headers: dict[str, str] | None = No
     response = Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
     )
-    offered = request.headers.get(VERSION_HEADER, "")
-    response.headers[VERSION_HEADER] = (
-        XapiVersion.V2_0_0.value if offered.startswith("2.0") else XapiVersion.V1_0_3.value
-    )
+    response.headers[VERSION_HEADER] = _answer_version()
     response.headers.extend(headers or {})
     return response
+
+
+def _answer_version() -> str:
+    """The version to name when the request's own cannot be used: its major version if it has
+    one we speak, else the configured default."""
+    offered = request.headers.get(VERSION_HEADER, "").strip()
+    if offered.startswith("2.0"):
+        return XapiVersion.V2_0_0.value
+    if offered.startswith("1.0"):
+        return XapiVersion.V1_0_3.value
+    return current_settings().xapi_default_version
 
 
 @bp.errorhandler(StatementValidationError)

@@ -11,6 +11,8 @@ from flask import Response, request
 
 from lti_tool import db
 from lti_tool.lrs.api import resource
+from lti_tool.lrs.attachments import load_attachments, read_statement_upload
+from lti_tool.lrs.multipart import build_multipart
 from lti_tool.lrs.protocol import XapiError, XapiRequest, bad_request, finish, json_response
 from lti_tool.lrs.statement_params import (
     StatementRequest,
@@ -24,8 +26,6 @@ from lti_tool.settings import current_settings
 from xapi.formats import ResponseFormat, format_statement, parse_accept_language
 from xapi.syntax import format_timestamp, is_uuid
 
-_JSON_TYPES = frozenset({"application/json"})
-
 
 @resource("statements", "POST")
 def post_statements(xapi_request: XapiRequest, caller: Caller) -> Response:
@@ -36,9 +36,14 @@ def post_statements(xapi_request: XapiRequest, caller: Caller) -> Response:
     """
     if xapi_request.params:
         raise bad_request(next(iter(xapi_request.params)), "POST /statements takes no parameters")
-    body = _statement_body(xapi_request)
+    upload = read_statement_upload(xapi_request)
     ids = store_statements(
-        db.session(), body, caller=caller, version=xapi_request.version, now=xapi_request.now
+        db.session(),
+        upload.body,
+        caller=caller,
+        version=xapi_request.version,
+        now=xapi_request.now,
+        attachments=upload.parts,
     )
     return json_response(ids, xapi_request)
 
@@ -54,16 +59,17 @@ def put_statement(xapi_request: XapiRequest, caller: Caller) -> Response:
         raise bad_request("statementId", "required for PUT")
     if not is_uuid(statement_id):
         raise bad_request("statementId", "not a UUID")
-    body = _statement_body(xapi_request)
-    if not isinstance(body, dict):
+    upload = read_statement_upload(xapi_request)
+    if not isinstance(upload.body, dict):
         raise bad_request("$", "PUT takes a single statement object")
     store_statements(
         db.session(),
-        body,
+        upload.body,
         caller=caller,
         version=xapi_request.version,
         now=xapi_request.now,
         statement_id=statement_id.lower(),
+        attachments=upload.parts,
     )
     return finish(Response(status=204), xapi_request)
 
@@ -88,7 +94,7 @@ def get_statements(xapi_request: XapiRequest, caller: Caller) -> Response:
         if found is None:
             raise XapiError(404, f"statement {single_id} is not stored here")
         body = _render(found, wanted.response_format, languages)
-        response = json_response(body, xapi_request, consistent=True)
+        response = _respond(xapi_request, body, [found], attachments=wanted.attachments)
         _set_last_modified(response, found.stored, xapi_request)
         return response
     return _statement_page(xapi_request, wanted, store, source_id, languages)
@@ -119,10 +125,27 @@ def _statement_page(
             for row in page
         )
     body = f'{{"statements":[{statements_json}],"more":{json.dumps(more)}}}'
-    response = json_response(body, xapi_request, consistent=True)
+    response = _respond(xapi_request, body, page, attachments=wanted.attachments)
     if page:
         _set_last_modified(response, max(row.stored for row in page), xapi_request)
     return response
+
+
+def _respond(
+    xapi_request: XapiRequest,
+    body: str | dict[str, Any],
+    rows: list[StoredStatement],
+    *,
+    attachments: bool,
+) -> Response:
+    """JSON, or multipart/mixed with the attachments' contents when they were asked for."""
+    if not attachments:
+        return json_response(body, xapi_request, consistent=True)
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    contents = load_attachments(db.session(), (json.loads(row.document) for row in rows))
+    payload, content_type = build_multipart(text.encode("utf-8"), contents)
+    response = Response(payload, status=200, content_type=content_type)
+    return finish(response, xapi_request, consistent=True)
 
 
 def _render(
@@ -136,12 +159,3 @@ def _render(
 def _set_last_modified(response: Response, stored: datetime, xapi_request: XapiRequest) -> None:
     if xapi_request.version.is_2_0:
         response.headers["Last-Modified"] = format_timestamp(stored)
-
-
-def _statement_body(xapi_request: XapiRequest) -> Any:
-    content_type = xapi_request.content_type
-    if content_type in _JSON_TYPES:
-        return xapi_request.json_body()
-    if content_type == "multipart/mixed":
-        raise XapiError(400, "Content-Type: multipart/mixed statements are not accepted yet")
-    raise bad_request("Content-Type", "must be application/json or multipart/mixed")

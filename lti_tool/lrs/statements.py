@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.identity import resolve_people
+from lti_tool.lrs.attachments import check_attachments, store_attachments
 from lti_tool.lrs.statement_store import StatementRow, StatementStore
 from xapi.comparison import statements_match
 from xapi.errors import Problem, StatementValidationError
@@ -59,6 +60,7 @@ def store_statements(
     version: XapiVersion,
     now: datetime,
     statement_id: str | None = None,
+    attachments: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> list[str]:
     """Validate and store a POSTed batch (or one PUT statement); return the ids in order.
 
@@ -73,6 +75,7 @@ def store_statements(
         version: the negotiated xAPI version.
         now: the ``stored`` time.
         statement_id: the ``statementId`` of a PUT, which the body must agree with.
+        attachments: attachment contents sent as multipart parts, by SHA-256.
 
     Raises:
         StatementValidationError: the body breaks the data model (400).
@@ -85,6 +88,8 @@ def store_statements(
     else:
         validate_statements(body, version)
         batch = body if isinstance(body, list) else [body]
+    parts = attachments or {}
+    check_attachments(batch, parts, version)
     normalised = [
         normalise_statement(statement, stored=now, authority=caller.authority, version=version)
         for statement in batch
@@ -92,6 +97,7 @@ def store_statements(
     for attempt in (1, 2):
         try:
             ids = _store_normalised(session, normalised, caller=caller, now=now)
+            store_attachments(session, parts)
             session.commit()
             return ids
         except IntegrityError:
@@ -117,13 +123,13 @@ def _store_normalised(
     ids = [str(statement["id"]).lower() for statement in statements]
     stored = store.documents_by_id(ids)
     new: list[tuple[dict[str, Any], IndexKeys]] = []
-    for statement, statement_id in zip(statements, ids, strict=True):
+    for position, (statement, statement_id) in enumerate(zip(statements, ids, strict=True)):
         if statement_id in stored:
             if not statements_match(json.loads(stored[statement_id]), statement):
                 raise StatementConflict(statement_id)
             continue
         keys = index_keys(statement)
-        _check_indexable(keys, len(new))
+        _check_indexable(keys, position)
         new.append((statement, keys))
     if new:
         people = resolve_people(
@@ -157,7 +163,7 @@ def _actor_names(statements: Any) -> dict[str, str]:
 
 
 def _check_indexable(keys: IndexKeys, index: int) -> None:
-    values = [keys.verb, keys.activity, *keys.agents, *keys.related_activities]
+    values = [keys.verb, keys.activity, *keys.related_agents, *keys.related_activities]
     for value in values:
         if value is not None and len(value) > MAX_INDEXED_LENGTH:
             raise StatementValidationError(

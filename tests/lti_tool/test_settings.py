@@ -64,6 +64,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
             "TRELLIS_PROXY_HOPS": "1",
             "TRELLIS_MAX_BODY_BYTES": "1024",
             "TRELLIS_LTI_PRIVATE_KEY_PATH": str(tmp_path / "key.pem"),
+            "TRELLIS_XAPI_DEFAULT_VERSION": "2.0.0",
         }
     )
     assert settings == Settings(
@@ -76,6 +77,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
         proxy_hops=1,
         max_body_bytes=1024,
         lti_private_key_path=tmp_path / "key.pem",
+        xapi_default_version="2.0.0",
     )
     assert not settings.is_sqlite
 
@@ -89,6 +91,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
         ("TRELLIS_MAX_BODY_BYTES", "0"),
         ("TRELLIS_LOG_LEVEL", "loud"),
         ("TRELLIS_BASE_URL", "trellis.example.edu"),
+        ("TRELLIS_XAPI_DEFAULT_VERSION", "1.1"),
     ],
 )
 def test_malformed_values_are_refused_naming_the_variable(
