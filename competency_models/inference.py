@@ -1,8 +1,9 @@
 """Inference: turn a teacher's evidence about one competency into an honest estimate.
 
 An estimation *method* is a frozen dataclass holding its parameters; every method reads the
-evidence in `Evidence.sort_key()` order, so the result never depends on the order the caller
-passed it in. Every method is *linear in the evidence values*: its raw value is
+evidence in `Evidence.sort_key()` order (tie-broken by `replay_key` so that no two different
+items compare equal), so the result never depends on the order the caller passed it in.
+Every method is *linear in the evidence values*: its raw value is
 ``Σ cᵢ·xᵢ`` with coefficients ``cᵢ ≥ 0`` summing to 1 (`coefficients`), which is what lets
 `competency_models.explain` show each item's share and lets this module report an effective
 sample size for every method alike. The formulas, a worked example of each and the proofs of
@@ -402,7 +403,7 @@ def coefficients(
 
     Args:
         method: the estimation method.
-        items: evidence sorted by `Evidence.sort_key`, at least one item.
+        items: evidence sorted by `replay_key`, at least one item.
         weights: each item's effective weight, same order.
 
     Raises:
@@ -751,9 +752,31 @@ def apply_participation_cap(raw: float, performance: float | None, cap: float) -
     return raw if raw <= bound else bound
 
 
+def replay_key(
+    item: Evidence,
+) -> tuple[datetime, str, str, str, int, str, float, float]:
+    """`Evidence.sort_key` extended so that no two different items compare equal.
+
+    ``sort_key`` leaves the rule set version, kind, value and weight out; two items that differ
+    only there (the same statement mapped by two versions of a rule set, say) would otherwise
+    keep the caller's order, and order-sensitive methods would depend on it.
+    """
+    p = item.provenance
+    return (
+        item.observed_at,
+        p.statement_id,
+        p.ruleset_id or "",
+        p.rule_id or "",
+        p.ruleset_version or 0,
+        item.kind.value,
+        item.value,
+        item.weight,
+    )
+
+
 def sorted_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
-    """The evidence in `Evidence.sort_key` order, the order every method reads it in."""
-    return sorted(evidence, key=Evidence.sort_key)
+    """The evidence in `replay_key` order (`Evidence.sort_key` first), as every method reads it."""
+    return sorted(evidence, key=replay_key)
 
 
 def _check_single_stream(items: Sequence[Evidence]) -> None:
@@ -955,11 +978,10 @@ def group_evidence(evidence: Iterable[Evidence]) -> dict[StreamKey, list[Evidenc
             groups[key] = [item]
         else:
             group.append(item)
-    sort_key = Evidence.sort_key
     result: dict[StreamKey, list[Evidence]] = {}
     for key in sorted(groups):
         group = groups[key]
-        group.sort(key=sort_key)
+        group.sort(key=replay_key)
         result[(key[0], group[0].competency)] = group
     return result
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from competency_models.rollup import (
     AllChildrenAtLeast,
@@ -124,3 +126,17 @@ def test_unusable_trees_and_estimates_are_rejected(
 def test_non_positive_weights_are_rejected() -> None:
     with pytest.raises(RollupError):
         MeanOfChildren(weights={"1.1": 0.0})
+
+
+@given(
+    st.dictionaries(st.sampled_from(["1.1", "1.2", "1.3", "2.1.1", "2.1.2"]), st.floats(0.0, 1.0))
+)
+def test_mean_rollup_stays_between_the_lowest_and_highest_leaf(estimates: dict[str, float]) -> None:
+    """A mean of children never leaves the range of the leaves below it."""
+    result = roll_up(TREE, estimates, MeanOfChildren())
+    value = result.framework.value
+    if not estimates:
+        assert value is None
+        return
+    assert value is not None
+    assert min(estimates.values()) - 1e-12 <= value <= max(estimates.values()) + 1e-12
