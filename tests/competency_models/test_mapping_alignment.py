@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from competency_models.builtin import builtin_framework
 from competency_models.evidence import CompetencyRef, EvidenceKind, Provenance
+from competency_models.frameworks import uri_index
 from competency_models.mapping import (
     CompetencyResolver,
     StatementView,
@@ -211,3 +213,14 @@ def test_alignment_needs_an_id() -> None:
 def test_non_positive_weight_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="weight"):
         aligned_evidence(_statement(), "p", RESOLVER, weight=-1.0)
+
+
+def test_framework_resolver_and_uri_index_plug_in_directly() -> None:
+    """The framework model's Framework.resolve and uri_index fit the resolver parameter."""
+    framework = builtin_framework("eu-jrc-digcompedu")
+    uri = framework.uri_of("2.1")
+    statement = _statement(categories=[{"id": uri}])
+    expected = [CompetencyRef("eu-jrc-digcompedu", "2.1")]
+    assert [e.competency for e in aligned_evidence(statement, "p", framework.resolve)] == expected
+    by_uri = uri_index([framework])
+    assert [e.competency for e in aligned_evidence(statement, "p", by_uri)] == expected
