@@ -124,11 +124,12 @@ class StatementStore:
                 for row in rows
             ],
         )
-        seq_by_id = dict(
-            self._session.execute(select(Statement.id, Statement.seq).where(Statement.id.in_(ids)))
-            .tuples()
-            .all()
-        )
+        seq_by_id: dict[str, int] = {
+            statement_id: seq
+            for statement_id, seq in self._session.execute(
+                select(Statement.id, Statement.seq).where(Statement.id.in_(ids))
+            )
+        }
         agent_rows: list[dict[str, Any]] = []
         activity_rows: list[dict[str, Any]] = []
         outbox_rows: list[dict[str, Any]] = []

@@ -1,0 +1,324 @@
+"""The statement resource over HTTP: what Moodle, cmi5 players and other producers rely on."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lti_tool.models.identity import Person, PersonIdentifier
+from lti_tool.models.lrs import OutboxEntry, Statement
+from tests.lti_tool.lrs.conftest import MOODLE, XapiClient, moodle_statement
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_post_a_batch_answers_200_with_the_ids_in_order(xapi: XapiClient) -> None:
+    """Communication 2.1.2: POST returns 200 and the statement ids, in order."""
+    batch = [moodle_statement(), moodle_statement(), moodle_statement()]
+
+    response = xapi.post(batch)
+
+    assert response.status_code == 200
+    assert response.json == [statement["id"] for statement in batch]
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_post_assigns_ids_to_statements_without_one(xapi: XapiClient) -> None:
+    statement = moodle_statement()
+    del statement["id"]
+
+    response = xapi.post(statement)
+
+    assert response.status_code == 200
+    (assigned,) = response.json  # type: ignore[misc]
+    assert uuid.UUID(assigned)
+
+
+def test_resending_a_stored_batch_is_200_again_and_stores_nothing_twice(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    """Moodle's logstore_xapi treats anything but exactly 200 as failure, also on a resend."""
+    batch = [moodle_statement() for _ in range(30)]
+    assert xapi.post(batch).status_code == 200
+
+    again = xapi.post(batch)
+
+    assert again.status_code == 200
+    assert again.json == [statement["id"] for statement in batch]
+    assert _count(db_session, Statement) == 30
+
+
+def test_same_id_with_different_content_is_409_and_the_batch_stores_nothing(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    """Communication 2.1.2: a conflicting statement id is refused; batches are all-or-nothing."""
+    first = moodle_statement()
+    assert xapi.post(first).status_code == 200
+    changed = {**first, "verb": {"id": "http://adlnet.gov/expapi/verbs/failed"}}
+
+    response = xapi.post([moodle_statement(), changed])
+
+    assert response.status_code == 409
+    assert first["id"] in response.json["error"]["message"]  # type: ignore[index]
+    assert _count(db_session, Statement) == 1
+
+
+def test_one_invalid_statement_rejects_the_whole_batch_naming_its_path(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    """Communication 3.2: a batch with a bad statement is not processed at all."""
+    bad = moodle_statement()
+    bad["object"]["definition"]["type"] = "not an iri"
+
+    response = xapi.post([moodle_statement(), bad])
+
+    assert response.status_code == 400
+    assert response.json["error"]["problems"] == [  # type: ignore[index]
+        "[1].object.definition.type: not an IRI"
+    ]
+    assert _count(db_session, Statement) == 0
+
+
+def test_body_that_is_not_json_is_400(xapi: XapiClient) -> None:
+    response = xapi.client.post(
+        "/xapi/statements",
+        data=b"{oops",
+        headers=xapi.headers(**{"Content-Type": "application/json"}),
+    )
+
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json["error"]["message"]  # type: ignore[index]
+
+
+def test_put_stores_under_statement_id_and_answers_204(xapi: XapiClient) -> None:
+    statement = moodle_statement()
+    statement_id = statement.pop("id")
+
+    response = xapi.put(statement, statement_id)
+
+    assert response.status_code == 204
+    assert xapi.get(f"statementId={statement_id}").json["id"] == statement_id  # type: ignore[index]
+
+
+def test_put_whose_body_id_differs_from_statement_id_is_400(xapi: XapiClient) -> None:
+    response = xapi.put(moodle_statement(), str(uuid.uuid4()))
+
+    assert response.status_code == 400
+    assert response.json["error"]["problems"] == [  # type: ignore[index]
+        "id: differs from the statementId parameter"
+    ]
+
+
+def test_get_by_id_returns_the_statement_as_stored(xapi: XapiClient) -> None:
+    """Data 2.4: the LRS sets stored, authority and version; the rest comes back as sent."""
+    statement = moodle_statement(raw=72)
+    xapi.post(statement)
+
+    stored = xapi.get(f"statementId={statement['id']}").json
+    assert stored is not None
+
+    assert stored["actor"] == statement["actor"]
+    assert stored["result"] == statement["result"]
+    assert stored["authority"]["account"]["name"] == "source:moodle"
+    assert stored["version"] == "1.0.0"
+    assert "stored" in stored
+
+
+def test_the_authority_in_the_body_is_replaced_by_the_credential(xapi: XapiClient) -> None:
+    """Data 2.4.9: the LRS sets authority from the credential, never trusting the body."""
+    statement = moodle_statement()
+    statement["authority"] = {"mbox": "mailto:forger@example.com", "objectType": "Agent"}
+
+    xapi.post(statement)
+
+    stored = xapi.get(f"statementId={statement['id']}").json
+    assert stored["authority"]["account"]["name"] == "source:moodle"  # type: ignore[index]
+
+
+def test_voided_statements_are_found_only_by_voided_statement_id(xapi: XapiClient) -> None:
+    """Data 2.3.2: a voided statement is hidden from statementId and queries."""
+    target = moodle_statement()
+    voiding = {
+        "actor": target["actor"],
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": target["id"]},
+    }
+    xapi.post(target)
+    xapi.post(voiding)
+
+    assert xapi.get(f"statementId={target['id']}").status_code == 404
+    assert xapi.get(f"voidedStatementId={target['id']}").status_code == 200
+    listed = [s["id"] for s in xapi.get().json["statements"]]  # type: ignore[index]
+    assert target["id"] not in listed
+
+
+def test_filters_select_by_agent_verb_activity_and_registration(xapi: XapiClient) -> None:
+    """Communication 2.1.3: each filter narrows the result."""
+    registration = str(uuid.uuid4())
+    mine = moodle_statement("7", registration=registration)
+    other_verb = moodle_statement("7", verb="http://adlnet.gov/expapi/verbs/attempted")
+    other_person = moodle_statement("8")
+    xapi.post([mine, other_verb, other_person])
+    agent = json.dumps({"account": {"homePage": MOODLE, "name": "7"}})
+
+    def ids(query: str) -> set[str]:
+        response = xapi.get(query)
+        assert response.status_code == 200, response.json
+        return {s["id"] for s in response.json["statements"]}  # type: ignore[index]
+
+    assert ids(f"agent={agent}") == {mine["id"], other_verb["id"]}
+    assert ids(f"agent={agent}&verb=http://adlnet.gov/expapi/verbs/completed") == {mine["id"]}
+    assert ids(f"registration={registration}") == {mine["id"]}
+    assert ids(f"activity={MOODLE}/mod/quiz/view.php?id=7") == {
+        mine["id"],
+        other_verb["id"],
+        other_person["id"],
+    }
+    assert ids(f"activity={MOODLE}/course/view.php?id=3") == set()
+    assert len(ids(f"activity={MOODLE}/course/view.php?id=3&related_activities=true")) == 3
+
+
+def test_paging_follows_more_links_through_every_statement_once(xapi: XapiClient) -> None:
+    """Data 2.5: a result too large for a page continues at its more link."""
+    batch = [moodle_statement() for _ in range(7)]
+    xapi.post(batch)
+
+    seen: list[str] = []
+    response = xapi.get("limit=3&ascending=true")
+    while True:
+        body = response.json
+        assert body is not None
+        seen += [s["id"] for s in body["statements"]]
+        if not body["more"]:
+            break
+        response = xapi.client.get(body["more"], headers=xapi.headers())
+
+    assert seen == [statement["id"] for statement in batch]
+
+
+def test_a_more_link_that_was_altered_is_400(xapi: XapiClient) -> None:
+    xapi.post([moodle_statement() for _ in range(3)])
+    more = xapi.get("limit=1").json["more"]  # type: ignore[index]
+
+    response = xapi.client.get(more[:-3] + "AAA", headers=xapi.headers())
+
+    assert response.status_code == 400
+
+
+def test_every_statement_get_carries_consistent_through_even_on_errors(xapi: XapiClient) -> None:
+    """Communication 2.1.3: X-Experience-API-Consistent-Through on every statement GET."""
+    assert "X-Experience-API-Consistent-Through" in xapi.get().headers
+    assert "X-Experience-API-Consistent-Through" in xapi.get("limit=-1").headers
+
+
+def test_unknown_or_miscased_parameter_is_400_naming_it(xapi: XapiClient) -> None:
+    """Communication 3.2: unrecognised parameters are refused."""
+    response = xapi.get("StatementId=abc")
+
+    assert response.status_code == 400
+    assert response.json["error"]["problems"][0].startswith("StatementId")  # type: ignore[index]
+
+
+def test_missing_credentials_are_401_with_a_basic_challenge(client: FlaskClient) -> None:
+    response = client.get("/xapi/statements", headers={"X-Experience-API-Version": "1.0.3"})
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_missing_version_header_is_400(xapi: XapiClient) -> None:
+    """Communication 3.3: every resource but about needs X-Experience-API-Version."""
+    headers = xapi.headers()
+    del headers["X-Experience-API-Version"]
+
+    response = xapi.client.get("/xapi/statements", headers=headers)
+
+    assert response.status_code == 400
+
+
+def test_a_source_reads_only_its_own_statements_and_an_admin_reads_all(
+    xapi: XapiClient, admin_xapi: XapiClient, new_source: Callable[[str], XapiClient]
+) -> None:
+    cmi5 = new_source("cmi5-player")
+    mine, theirs = moodle_statement(), moodle_statement()
+    xapi.post(mine)
+    cmi5.post(theirs)
+
+    assert {s["id"] for s in xapi.get().json["statements"]} == {mine["id"]}  # type: ignore[index]
+    assert xapi.get(f"statementId={theirs['id']}").status_code == 404
+    assert {s["id"] for s in admin_xapi.get().json["statements"]} == {  # type: ignore[index]
+        mine["id"],
+        theirs["id"],
+    }
+
+
+def test_each_accepted_statement_is_queued_for_the_engine_and_export(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    """The outbox is written in the same transaction, so nothing accepted is missed downstream."""
+    xapi.post([moodle_statement(), moodle_statement()])
+    xapi.post([moodle_statement()])
+
+    consumers = db_session.scalars(select(OutboxEntry.consumer)).all()
+    assert sorted(consumers) == ["competency"] * 3 + ["export"] * 3
+
+
+def test_a_moodle_account_becomes_one_person_across_statements(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    xapi.post([moodle_statement("42"), moodle_statement("42"), moodle_statement("43")])
+
+    people = db_session.scalars(select(Statement.person_id)).all()
+    assert len(set(people)) == 2
+    key = f"account:{MOODLE}|42"
+    identifier = db_session.get(PersonIdentifier, key)
+    assert identifier is not None
+    person = db_session.get(Person, identifier.person_id)
+    assert person is not None and person.display_name == "教师 42"
+
+
+def test_alternate_request_syntax_get_is_served_under_1_0_3(xapi: XapiClient) -> None:
+    """Communication 1.3: a form POST with ?method=GET stands for the GET."""
+    statement = moodle_statement()
+    xapi.post(statement)
+    headers = xapi.headers()
+
+    response = xapi.client.post(
+        "/xapi/statements?method=GET",
+        data={
+            "Authorization": headers["Authorization"],
+            "X-Experience-API-Version": "1.0.3",
+            "statementId": statement["id"],
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.json["id"] == statement["id"]  # type: ignore[index]
+
+
+def test_xapi_2_0_timestamps_with_offsets_are_stored_in_utc(xapi: XapiClient) -> None:
+    """xAPI 2.0: RFC 3339 timestamps with offsets are normalised to UTC."""
+    xapi.version = "2.0.0"
+    statement = moodle_statement()
+
+    assert xapi.post(statement).status_code == 200
+
+    response = xapi.get(f"statementId={statement['id']}")
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"
+    assert "Last-Modified" in response.headers
+    assert response.json["timestamp"].startswith("2026-11-20T00:00:00")  # type: ignore[index]
+
+
+def test_about_needs_no_credentials(client: FlaskClient) -> None:
+    response = client.get("/xapi/about")
+
+    assert response.status_code == 200
+    assert "1.0.3" in response.json["version"]  # type: ignore[index]
+    assert "2.0.0" in response.json["version"]  # type: ignore[index]
