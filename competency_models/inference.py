@@ -620,40 +620,43 @@ class _HalfLifeAcc:
 
 
 class _WindowAcc:
-    """The newest ``window`` items, recomputed per read (windows are small)."""
+    """The newest ``window`` items, recomputed on the first read after each add."""
 
-    __slots__ = ("half_life", "items")
+    __slots__ = ("cached", "half_life", "items")
 
     def __init__(self, window: int, half_life_seconds: float | None) -> None:
         self.items: deque[tuple[float, float, float]] = deque(maxlen=window)
         self.half_life = half_life_seconds
+        self.cached: tuple[float, float] | None = None
 
-    def _scaled(self) -> list[tuple[float, float]]:
+    def _stats(self) -> tuple[float, float]:
+        """``(value, effective sample size)`` over the window."""
+        if self.cached is not None:
+            return self.cached
         newest = self.items[-1][2]
         half_life = self.half_life
-        if half_life is None:
-            return [(w, x) for x, w, _ in self.items]
-        return [(w * 2.0 ** (-(newest - t) / half_life), x) for x, w, t in self.items]
+        total = weighted = squares = 0.0
+        for x, w, t in self.items:
+            s = w if half_life is None else w * 2.0 ** (-(newest - t) / half_life)
+            total += s
+            weighted += s * x
+            squares += s * s / w
+        if total <= 0.0:  # Every decayed weight underflowed: only the newest counts.
+            stats = (self.items[-1][0], self.items[-1][1])
+        else:
+            stats = (min(1.0, max(0.0, weighted / total)), total * total / squares)
+        self.cached = stats
+        return stats
 
     def add(self, value: float, weight: float, at: float) -> None:
         self.items.append((value, weight, at))
+        self.cached = None
 
     def value(self) -> float:
-        scaled = self._scaled()
-        total = math.fsum(s for s, _ in scaled)
-        if total <= 0.0:
-            return self.items[-1][0]
-        return min(1.0, max(0.0, math.fsum(s * x for s, x in scaled) / total))
+        return self._stats()[0]
 
     def effective_sample_size(self) -> float:
-        scaled = self._scaled()
-        total = math.fsum(s for s, _ in scaled)
-        if total <= 0.0:
-            return self.items[-1][1]
-        weights = [w for _, w, _ in self.items]
-        return (
-            total * total / math.fsum(s * s / w for (s, _), w in zip(scaled, weights, strict=True))
-        )
+        return self._stats()[1]
 
     def copy(self) -> _WindowAcc:
         other = _WindowAcc(self.items.maxlen or 1, self.half_life)
