@@ -7,10 +7,7 @@ when ../shared is absent.
 
 from __future__ import annotations
 
-import copy
-import json
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,12 +18,10 @@ from competency_models.mapping import (
     evidence_for,
     load_builtin_ruleset,
 )
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES = SHARED / "logstore_xapi_fixtures" / "tests"
+from tests.moodle_fixtures import fixture_cases, fixtures_present
 
 pytestmark = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason="../shared/logstore_xapi_fixtures is not available"
+    not fixtures_present(), reason="../shared/logstore_xapi_fixtures is not available"
 )
 
 SITE = "http://www.example.org"
@@ -45,23 +40,10 @@ MODULE_COMPETENCIES = {
 }
 
 
-def _deep_merge(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
-    merged = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(value, Mapping) and isinstance(current, Mapping):
-            merged[key] = _deep_merge(current, value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def _fixture_statements() -> Iterator[tuple[str, int, dict[str, object]]]:
-    common = json.loads((FIXTURES / "common" / "statement.json").read_text(encoding="utf-8"))
-    for path in sorted(FIXTURES.rglob("statements.json")):
-        case = str(path.parent.relative_to(FIXTURES))
-        for index, statement in enumerate(json.loads(path.read_text(encoding="utf-8"))):
-            yield case, index, _deep_merge(common, statement)
+    for case in fixture_cases():
+        for index, statement in enumerate(case.statements):
+            yield case.name, index, statement
 
 
 @pytest.fixture(scope="module")

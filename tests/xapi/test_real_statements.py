@@ -3,30 +3,18 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import moodle_fixtures
 from tests.xapi.builders import data_files
 from xapi.validation import validate_statement, validate_statements
 from xapi.versions import XapiVersion
 
-SHARED_DIR = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES_DIR = SHARED_DIR / "logstore_xapi_fixtures" / "tests"
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` laid over ``base``, objects merged key by key (the log store's harness)."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+FIXTURES_DIR = moodle_fixtures.FIXTURES_DIR
 
 
 def _fixture_files() -> list[Any]:
@@ -44,7 +32,7 @@ def test_moodle_logstore_fixture_statements_validate(statements_file: Path) -> N
     tests/common/statement.json) is valid xAPI 1.0.3, alone and as one batch."""
     common = json.loads((FIXTURES_DIR / "common" / "statement.json").read_text(encoding="utf-8"))
     expected = json.loads(statements_file.read_text(encoding="utf-8"))
-    statements = [deep_merge(common, statement) for statement in expected]
+    statements = [moodle_fixtures.deep_merge(common, statement) for statement in expected]
     for statement in statements:
         validate_statement(statement, XapiVersion.V1_0_3)
     validate_statements(statements, XapiVersion.V1_0_3)
