@@ -153,7 +153,12 @@ def _conflict(error: StatementConflict) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the xAPI endpoint and its resources."""
-    from lti_tool.lrs import about, statement_resource  # noqa: F401  (handlers register)
+    from lti_tool.lrs import (  # noqa: F401  (handlers register)
+        about,
+        document_resources,
+        person_resources,
+        statement_resource,
+    )
     from lti_tool.lrs.cli import sources_cli
 
     app.register_blueprint(bp)
