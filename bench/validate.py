@@ -5,9 +5,18 @@ nothing: it times :func:`xapi.validation.validate_statements` on batches of 100 
 endpoint receives) followed by :func:`xapi.normalise.normalise_statement` on each statement,
 on one core, with the statements of ``tests/xapi/data/`` (Moodle log store and cmi5 shapes).
 
-Measured on the 2-core development machine (Python 3.11, one core), statements/s:
+Measured 2026-11-22 on the 2-core development machine (AMD EPYC, Python 3.11.7, one
+process; best of three runs of 50,000 statements; other work was running, so single runs
+vary by up to a third, and "before" was re-run alternately with "after" to compare):
 
-- PLACEHOLDER
+- before optimisation (commit b20e0f9: eager ``child()`` path building, ``check_properties``
+  call per object, uncached regexes): ~40,000 statements/s
+- after (paths by concatenation, unknown-property scan only when ``keys() <= allowed``
+  fails, ``lru_cache`` on IRI and language-tag checks): ~57,000 statements/s
+  (validation alone ~70,000/s, normalisation alone ~200,000/s)
+
+For scale, stdlib ``json.loads`` of the same batches runs at ~75,000 statements/s and
+``json.dumps`` at ~48,000/s on this machine.
 """
 
 from __future__ import annotations
