@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Protocol
 
 from competency_models.evidence import (
@@ -89,9 +90,9 @@ class ExponentialDecay:
     With ``r = rate`` and an item of effective weight ``w``, the item's step is
     ``rᵢ = 1 − (1 − r)^w`` and ``estimate ← (1 − rᵢ)·estimate + rᵢ·x``; the first item sets
     the estimate. An item of weight 1 thus gets weight ``r`` and the previous estimate
-    ``1 − r`` (Canvas's newer "decaying average"; its older one of the same name is
-    `WeightedRecentAverage`-like). Two items of weight ½ move the estimate exactly as one of
-    weight 1 does, which is why weights enter as an exponent.
+    ``1 − r``: the recursive one of the two formulas Canvas has called "decaying average"
+    (docs/inference.md). Two items of weight ½ move the estimate exactly as one of weight 1
+    does, which is why weights enter as an exponent.
 
     Attributes:
         rate: ``r`` in (0, 1]; 1 makes the method `Latest`.
@@ -777,9 +778,27 @@ def replay_key(
     )
 
 
+_TIME_AND_STATEMENT = attrgetter("observed_at", "provenance.statement_id")
+
+
+def _sort_in_replay_order(items: list[Evidence]) -> None:
+    """Sort ``items`` in place by `replay_key`, cheaply in the usual case.
+
+    Sorting by the C-level (time, statement) key first gives the `replay_key` order whenever
+    those pairs are distinct, which is the norm; only streams with a tie pay for the full key.
+    """
+    if len(items) < 2:
+        return
+    items.sort(key=_TIME_AND_STATEMENT)
+    if len(set(map(_TIME_AND_STATEMENT, items))) != len(items):
+        items.sort(key=replay_key)
+
+
 def sorted_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
     """The evidence in `replay_key` order (`Evidence.sort_key` first), as every method reads it."""
-    return sorted(evidence, key=replay_key)
+    items = list(evidence)
+    _sort_in_replay_order(items)
+    return items
 
 
 def _check_single_stream(items: Sequence[Evidence]) -> None:
@@ -984,7 +1003,7 @@ def group_evidence(evidence: Iterable[Evidence]) -> dict[StreamKey, list[Evidenc
     result: dict[StreamKey, list[Evidence]] = {}
     for key in sorted(groups):
         group = groups[key]
-        group.sort(key=replay_key)
+        _sort_in_replay_order(group)
         result[(key[0], group[0].competency)] = group
     return result
 
