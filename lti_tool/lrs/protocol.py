@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from flask import Request, Response
 from werkzeug.datastructures import Headers, MultiDict
 
+from xapi import json_codec
 from xapi.errors import Problem, StatementValidationError
 from xapi.syntax import format_timestamp
 from xapi.versions import VERSION_HEADER, XapiVersion
@@ -87,7 +88,7 @@ class XapiRequest:
         if not self.body:
             raise bad_request("$", "the request body is empty")
         try:
-            return json.loads(self.body)
+            return json_codec.loads(self.body)
         except (ValueError, UnicodeDecodeError) as error:
             raise bad_request("$", f"the body is not valid JSON ({error})") from None
 

@@ -6,7 +6,6 @@ links actors to people, and keeps a batch all-or-nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from lti_tool.identity import resolve_people
 from lti_tool.lrs.attachments import check_attachments, store_attachments
 from lti_tool.lrs.statement_store import StatementRow, StatementStore
+from xapi import json_codec
 from xapi.comparison import statements_match
 from xapi.errors import Problem, StatementValidationError
 from xapi.indexing import IndexKeys, agent_key, index_keys
@@ -49,7 +49,7 @@ class Caller:
 
 def dumps(document: Mapping[str, Any]) -> str:
     """The stored JSON form of a statement: compact, UTF-8 kept as is."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return json_codec.dumps(document)
 
 
 def store_statements(
@@ -125,7 +125,7 @@ def _store_normalised(
     new: list[tuple[dict[str, Any], IndexKeys]] = []
     for position, (statement, statement_id) in enumerate(zip(statements, ids, strict=True)):
         if statement_id in stored:
-            if not statements_match(json.loads(stored[statement_id]), statement):
+            if not statements_match(json_codec.loads(stored[statement_id]), statement):
                 raise StatementConflict(statement_id)
             continue
         keys = index_keys(statement)

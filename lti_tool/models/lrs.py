@@ -100,10 +100,12 @@ class StatementActivity(Base):
 
 
 class OutboxEntry(Base):
-    """A statement waiting for one downstream consumer (competency engine, LRS export).
+    """Statements accepted together, waiting for one downstream consumer (competency engine,
+    LRS export).
 
-    Written in the same transaction as the statement, so nothing accepted can be missed; a
-    consumer claims entries with ``FOR UPDATE SKIP LOCKED`` and deletes them when done.
+    Written in the same transaction as the statements, so nothing accepted can be missed; a
+    consumer claims entries with ``FOR UPDATE SKIP LOCKED`` and deletes them when done. One
+    entry per accepted batch (not per statement) keeps ingest cheap.
     """
 
     __tablename__ = "xapi_outbox"
@@ -111,9 +113,8 @@ class OutboxEntry(Base):
 
     id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
     consumer: Mapped[str] = mapped_column(String(32))
-    statement_seq: Mapped[int] = mapped_column(
-        ForeignKey("xapi_statements.seq", ondelete="CASCADE")
-    )
+    statement_seqs: Mapped[str] = mapped_column(Text)
+    """The batch's statement positions (``xapi_statements.seq``) as a JSON array."""
     enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

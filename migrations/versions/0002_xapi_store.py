@@ -101,9 +101,8 @@ def upgrade() -> None:
     op.create_table('xapi_outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('consumer', sa.String(length=32), nullable=False),
-    sa.Column('statement_seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('statement_seqs', sa.Text(), nullable=False),
     sa.Column('enqueued_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['statement_seq'], ['xapi_statements.seq'], name=op.f('fk_xapi_outbox_statement_seq_xapi_statements'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_xapi_outbox'))
     )
     with op.batch_alter_table('xapi_outbox', schema=None) as batch_op:

@@ -262,12 +262,23 @@ def test_a_source_reads_only_its_own_statements_and_an_admin_reads_all(
 def test_each_accepted_statement_is_queued_for_the_engine_and_export(
     xapi: XapiClient, db_session: Session
 ) -> None:
-    """The outbox is written in the same transaction, so nothing accepted is missed downstream."""
-    xapi.post([moodle_statement(), moodle_statement()])
+    """The outbox is written in the same transaction, so nothing accepted is missed downstream:
+    one entry per accepted batch and consumer, naming every statement of the batch."""
+    first_batch = [moodle_statement(), moodle_statement()]
+    xapi.post(first_batch)
     xapi.post([moodle_statement()])
+    xapi.post(first_batch)  # a resend stores nothing new and queues nothing
 
-    consumers = db_session.scalars(select(OutboxEntry.consumer)).all()
-    assert sorted(consumers) == ["competency"] * 3 + ["export"] * 3
+    entries = db_session.execute(select(OutboxEntry.consumer, OutboxEntry.statement_seqs)).all()
+    queued: dict[str, list[int]] = {}
+    for consumer, seqs in entries:
+        queued.setdefault(consumer, []).extend(json.loads(seqs))
+    stored = sorted(db_session.scalars(select(Statement.seq)))
+    assert {consumer: sorted(seqs) for consumer, seqs in queued.items()} == {
+        "competency": stored,
+        "export": stored,
+    }
+    assert len(entries) == 4
 
 
 def test_a_moodle_account_becomes_one_person_across_statements(
