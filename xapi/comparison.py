@@ -25,7 +25,7 @@ _IGNORED_STATEMENT_PROPERTIES = frozenset(
 _IGNORED_SUBSTATEMENT_PROPERTIES = frozenset({"attachments"})
 
 # IEEE 9274.1.1 4.2.7: seconds beyond hundredths are not compared ("PT0.1237S" ~ "PT0.12S").
-_SECONDS_FRACTION = re.compile(r"([.,]\d{1,2})\d*S\Z")
+_SECONDS_FRACTION = re.compile(r"([.,][0-9]{1,2})[0-9]*S\Z")
 
 
 def statements_match(

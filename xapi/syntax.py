@@ -53,24 +53,35 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
     rf"P(?:{_NUMBER}W"
     rf"|(?=\d|T\d)(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}D)?"
-    rf"(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?)"
+    rf"(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?)",
+    re.ASCII,
 )
 
 # ISO 8601 / RFC 3339 combined date and time. The offset is optional in 1.0.3 (ISO 8601
 # allows local time) and required in 2.0 (RFC 3339 "time-offset"). RFC 3339 4.3's "-00:00"
 # (unknown offset) is rejected in every form, as the conformance suite demands.
 _TIMESTAMP = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}(?::?\d{2})?)?"
+    r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
 )
 _UNKNOWN_OFFSETS = frozenset({"-00", "-0000", "-00:00"})
 
 
-# The same few IRIs (verbs, activity types, site and course ids, extension keys) and language
-# tags recur in nearly every statement; a bounded C-level cache answers them without a regex
-# and without a Python frame.
-@functools.lru_cache(maxsize=8192)
+def _matches_iri(value: str) -> bool:
+    return _IRI.fullmatch(value) is not None
+
+
+# The same few IRIs (verbs, activity types, site and course ids, extension keys) recur in
+# nearly every statement; a bounded cache answers them without a regex. Only short values are
+# cached, so a stream of huge unique IRIs cannot pin memory.
+_matches_iri_cached = functools.lru_cache(maxsize=8192)(_matches_iri)
+_CACHED_IRI_LENGTH = 512
+
+
 def is_iri(value: str) -> bool:
     """Whether ``value`` looks like an absolute IRI (RFC 3987, best effort)."""
+    if len(value) <= _CACHED_IRI_LENGTH:
+        return _matches_iri_cached(value)
     return _IRI.fullmatch(value) is not None
 
 
@@ -99,9 +110,18 @@ def is_media_type(value: str) -> bool:
     return _MEDIA_TYPE.fullmatch(value) is not None
 
 
-@functools.lru_cache(maxsize=1024)
+def _matches_language_tag(value: str) -> bool:
+    return _LANGUAGE_TAG.fullmatch(value) is not None
+
+
+_matches_language_tag_cached = functools.lru_cache(maxsize=1024)(_matches_language_tag)
+
+
 def is_language_tag(value: str) -> bool:
     """Whether ``value`` is an RFC 5646 language tag (syntax only, no registry lookup)."""
+    # The longest tags worth caching are far below 64 characters.
+    if len(value) <= 64:
+        return _matches_language_tag_cached(value)
     return _LANGUAGE_TAG.fullmatch(value) is not None
 
 

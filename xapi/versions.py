@@ -23,8 +23,8 @@ class XapiVersion(enum.Enum):
 
 
 # xAPI 1.0.3 Communication 3.3: "1.0" or "1.0.x"; xAPI 2.0 4.1.1.1: "2.0" or "2.0.x".
-_HEADER_1_0 = re.compile(r"1\.0(?:\.\d+)?\Z")
-_HEADER_2_0 = re.compile(r"2\.0(?:\.\d+)?\Z")
+_HEADER_1_0 = re.compile(r"1\.0(?:\.[0-9]+)?\Z")
+_HEADER_2_0 = re.compile(r"2\.0(?:\.[0-9]+)?\Z")
 
 
 def negotiate_version(header_value: str | None) -> XapiVersion:

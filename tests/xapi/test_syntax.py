@@ -163,3 +163,25 @@ def test_identifier_formats(check: object, value: str, expected: bool) -> None:
     """Data 2.4.2.3 (mbox, mbox_sha1sum) and 2.4.11 (sha2, contentType) formats."""
     assert callable(check)
     assert check(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (syntax.is_duration, "P٣Y"),
+        (syntax.is_duration, "PT１S"),
+        (lambda value: syntax.parse_timestamp(value) is not None, "２００８-09-15T15:53:00Z"),
+        (syntax.is_uuid, "０f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"),
+    ],
+)
+def test_non_ascii_digits_are_not_digits(check: object, value: str) -> None:
+    """ISO 8601 and RFC 4122 digits are ASCII; Python's ``\\d`` alone would accept others."""
+    assert callable(check)
+    assert not check(value)
+
+
+def test_long_iris_are_checked_without_the_cache() -> None:
+    """Huge IRIs are validated like any other but never kept in the memo."""
+    long_iri = "https://trellis.example/" + "a" * 5000
+    assert syntax.is_iri(long_iri)
+    assert not syntax.is_iri(long_iri + " ")

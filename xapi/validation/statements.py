@@ -93,7 +93,7 @@ def check_statement(walk: Walk, node: object, path: str) -> None:
         report_unknown_properties(walk, node, path, _STATEMENT_PROPERTIES)
     if "id" in node:
         check_formatted(walk, node["id"], path + ".id", is_uuid, "a UUID")
-    _check_core(walk, node, path)
+    _check_core(walk, node, path, in_substatement=False)
     if "stored" in node:
         _check_timestamp(walk, node["stored"], path + ".stored")
     if "authority" in node:
@@ -108,7 +108,7 @@ def check_statement(walk: Walk, node: object, path: str) -> None:
             walk.report(path + ".object", "a voiding statement's object must be a StatementRef")
 
 
-def _check_core(walk: Walk, node: dict[str, Any], path: str) -> None:
+def _check_core(walk: Walk, node: dict[str, Any], path: str, *, in_substatement: bool) -> None:
     """What Statements and SubStatements share: actor, verb, object, result, context,
     timestamp and attachments (Data 2.4.2 to 2.4.7, 2.4.11)."""
     # Data 2.2: a Statement MUST use "actor", "verb", and "object".
@@ -122,7 +122,9 @@ def _check_core(walk: Walk, node: dict[str, Any], path: str) -> None:
         walk.report(path + ".verb", "is required")
     object_is_activity = False
     if "object" in node:
-        object_is_activity = _check_object(walk, node["object"], path + ".object", path)
+        object_is_activity = _check_object(
+            walk, node["object"], path + ".object", in_substatement=in_substatement
+        )
     else:
         walk.report(path + ".object", "is required")
     if "result" in node:
@@ -150,7 +152,7 @@ def _check_verb(walk: Walk, node: object, path: str) -> None:
         check_language_map(walk, node["display"], path + ".display")
 
 
-def _check_object(walk: Walk, node: object, path: str, statement_path: str) -> bool:
+def _check_object(walk: Walk, node: object, path: str, *, in_substatement: bool) -> bool:
     """Data 2.4.4: dispatch on objectType (Activity when absent); True if it is an Activity."""
     if type(node) is not dict:
         walk.report(path, type_rule("an object", node))
@@ -166,7 +168,7 @@ def _check_object(walk: Walk, node: object, path: str, statement_path: str) -> b
     elif object_type == "StatementRef":
         check_statement_ref(walk, node, path)
     elif object_type == "SubStatement":
-        if statement_path.endswith(".object"):
+        if in_substatement:
             # Data 2.4.4.3: a SubStatement MUST NOT contain a SubStatement.
             walk.report(path + ".objectType", "a SubStatement cannot contain a SubStatement")
         else:
@@ -195,7 +197,7 @@ def _check_substatement(walk: Walk, node: dict[str, Any], path: str) -> None:
     # Data 2.4.4.3: like a Statement without id, stored, version, authority.
     if not node.keys() <= _SUBSTATEMENT_PROPERTIES:
         report_unknown_properties(walk, node, path, _SUBSTATEMENT_PROPERTIES)
-    _check_core(walk, node, path)
+    _check_core(walk, node, path, in_substatement=True)
 
 
 def _check_result(walk: Walk, node: object, path: str) -> None:
