@@ -440,11 +440,7 @@ def coefficients(
             if method.half_life is not None:
                 decay = 2.0 ** (-((newest - items[i].observed_at) / method.half_life))
             scaled[i] = weights[i] * decay
-        total = math.fsum(scaled)
-        if total <= 0.0:  # Every decayed weight underflowed: only the newest counts.
-            scaled = [0.0] * count
-            scaled[-1] = 1.0
-            total = 1.0
+        total = math.fsum(scaled)  # > 0: the newest item's decay is 2⁰ = 1
         coeffs = [s / total for s in scaled]
     elif isinstance(method, NTimesMastery):
         mastered = [x >= method.threshold for x in values]
@@ -642,10 +638,8 @@ class _WindowAcc:
             total += s
             weighted += s * x
             squares += s * s / w
-        if total <= 0.0:  # Every decayed weight underflowed: only the newest counts.
-            stats = (self.items[-1][0], self.items[-1][1])
-        else:
-            stats = (min(1.0, max(0.0, weighted / total)), total * total / squares)
+        # total > 0: the newest item's decay is 2⁰ = 1.
+        stats = (min(1.0, max(0.0, weighted / total)), total * total / squares)
         self.cached = stats
         return stats
 
