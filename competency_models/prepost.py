@@ -340,12 +340,16 @@ def phase_values(
     scale: ProficiencyScale = DEFAULT_SCALE,
     *,
     reliability: Mapping[EvidenceKind, float] = DEFAULT_RELIABILITY,
+    cumulative_post: bool = False,
 ) -> tuple[dict[CompetencyRef, dict[str, float]], dict[CompetencyRef, dict[str, float]]]:
-    """Pre and post estimate values per competency and teacher, each from its phase's evidence.
+    """Pre and post estimate values per competency and teacher.
 
-    The pre value uses only evidence observed before the training; the post value only
-    evidence observed after it. Evidence from during the training informs neither, so the two
-    values are separate measurements rather than one cumulative record read twice.
+    The pre value uses only evidence observed before the training. By default the post value
+    uses only evidence observed after it, so the two values are separate measurements rather
+    than one record read twice, and evidence from during the training informs neither. With
+    ``cumulative_post`` the post value is the estimate from all evidence (pre, during and post)
+    as long as the teacher has post-phase evidence — what a forgetting method such as
+    `ExponentialDecay` is meant for; with `Mean` it dilutes the change, so it is not the default.
 
     Returns:
         ``(pre, post)``: competency → teacher → estimate value; a teacher without evidence in
@@ -354,11 +358,15 @@ def phase_values(
     pre: dict[CompetencyRef, dict[str, float]] = {}
     post: dict[CompetencyRef, dict[str, float]] = {}
     for (person, competency), items in group_evidence(evidence).items():
-        for phase, target in ((Phase.PRE, pre), (Phase.POST, post)):
-            selected = [item for item in items if phases.phase_of(item.observed_at) is phase]
+        phase_of = [phases.phase_of(item.observed_at) for item in items]
+        before = [item for item, phase in zip(items, phase_of, strict=True) if phase is Phase.PRE]
+        after = [item for item, phase in zip(items, phase_of, strict=True) if phase is Phase.POST]
+        if after and cumulative_post:
+            after = items
+        for selected, target in ((before, pre), (after, post)):
             if not selected:
                 continue
-            result = estimate(selected, method, scale, reliability=reliability)
+            result = estimate(selected, method, scale, reliability=reliability, presorted=True)
             if result is None:  # pragma: no cover - selected is non-empty
                 raise InferenceError("no estimate from non-empty evidence")
             target.setdefault(competency, {})[person] = result.value

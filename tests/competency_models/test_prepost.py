@@ -202,3 +202,14 @@ def test_phase_values_use_only_each_phases_evidence() -> None:
 def test_bad_confidence_is_rejected() -> None:
     with pytest.raises(PrePostError):
         compare_paired({"a": 0.1}, {"a": 0.2}, confidence=0.0)
+
+
+def test_cumulative_post_reads_all_evidence_for_teachers_with_post_evidence() -> None:
+    """cumulative_post: a's post = mean(0.2, 0.4, 1.0, 0.7) = 0.575; b (no post) stays absent."""
+    evidence = [
+        ev("a", 1, 0.2), ev("a", 10, 0.4), ev("a", 45, 1.0), ev("a", 70, 0.7),
+        ev("b", 5, 0.5), ev("b", 40, 0.6),
+    ]  # fmt: skip
+    pre, post = phase_values(evidence, Mean(), PHASES, cumulative_post=True)
+    assert pre[COMPETENCY] == pytest.approx({"a": 0.3, "b": 0.5})
+    assert post[COMPETENCY] == pytest.approx({"a": 0.575})
