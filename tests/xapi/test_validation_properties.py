@@ -4,13 +4,18 @@ and every reported problem has a path."""
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.xapi.builders import full_statement, load_data, substatement
+from xapi.comparison import statements_match
 from xapi.errors import StatementValidationError
+from xapi.formats import ResponseFormat, format_statement
+from xapi.indexing import index_keys
+from xapi.normalise import normalise_statement
 from xapi.validation import validate_statement, validate_statements
 from xapi.versions import XapiVersion
 
@@ -123,3 +128,40 @@ def test_unknown_top_level_property_is_always_rejected(value: Any) -> None:
         assert "trellisNote: unknown property" in error.messages
     else:  # pragma: no cover - the assertion below always fails here
         raise AssertionError("an unknown property was accepted")
+
+
+@given(
+    seed=st.sampled_from(VALID_SEEDS),
+    choice=st.integers(min_value=0),
+    value=json_values,
+    version=versions,
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_any_valid_statement_normalises_to_a_valid_matching_statement(
+    seed: dict[str, Any], choice: int, value: Any, version: XapiVersion
+) -> None:
+    """Whatever valid statement arrives, its stored form is valid under the same version,
+    matches it under the comparison rules (so a re-POST is not a conflict), and yields index
+    keys and every response format without error."""
+    statement = copy.deepcopy(seed)
+    locations = [trail for trail in _locations(statement) if trail]
+    trail = locations[choice % len(locations)]
+    parent: Any = statement
+    for step in trail[:-1]:
+        parent = parent[step]
+    parent[trail[-1]] = value
+    try:
+        validate_statement(statement, version)
+    except StatementValidationError:
+        statement = copy.deepcopy(seed)
+    stored = normalise_statement(
+        statement,
+        stored=datetime(2026, 5, 1, tzinfo=UTC),
+        authority={"mbox": "mailto:lrs@trellis.example"},
+        version=version,
+    )
+    validate_statement(stored, version)
+    assert statements_match(stored, statement, version)
+    index_keys(stored)
+    for response_format in ResponseFormat:
+        format_statement(stored, response_format, languages=("zh-CN", "en"))
