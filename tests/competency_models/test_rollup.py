@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from competency_models.builtin import load_builtin
 from competency_models.rollup import (
     AllChildrenAtLeast,
     MeanOfChildren,
@@ -140,3 +141,16 @@ def test_mean_rollup_stays_between_the_lowest_and_highest_leaf(estimates: dict[s
         return
     assert value is not None
     assert min(estimates.values()) - 1e-12 <= value <= max(estimates.values()) + 1e-12
+
+
+def test_rolls_up_the_builtin_jyt0646_framework_from_its_parent_codes() -> None:
+    """Framework.parent_codes() is the tree roll-up reads: 33 leaves → 13 → 5 → framework."""
+    framework = next(f for f in load_builtin() if "0646" in f.id)
+    leaves = [item.code for item in framework.leaves()]
+    assert len(leaves) == 33
+    estimates = {code: 0.5 if index % 2 else 0.9 for index, code in enumerate(leaves)}
+    result = roll_up(framework.parent_codes(), estimates, AllChildrenAtLeast(2))
+    assert len(result.framework.children) == 5
+    assert result.framework.value == 0.5
+    assert result.framework.met is True
+    assert all(node.complete for node in result.nodes.values())
