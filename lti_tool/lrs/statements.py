@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.db import serialized_writes
 from lti_tool.identity import resolve_people
 from lti_tool.lrs.attachments import check_attachments, store_attachments
 from lti_tool.lrs.statement_store import StatementRow, StatementStore
@@ -96,9 +97,10 @@ def store_statements(
     ]
     for attempt in (1, 2):
         try:
-            ids = _store_normalised(session, normalised, caller=caller, now=now)
-            store_attachments(session, parts)
-            session.commit()
+            with serialized_writes(session):
+                ids = _store_normalised(session, normalised, caller=caller, now=now)
+                store_attachments(session, parts)
+                session.commit()
             return ids
         except IntegrityError:
             # Another request stored one of these ids between our check and our insert; the

@@ -1,0 +1,279 @@
+"""Ingest benchmark: statements/s over HTTP against gunicorn, as Moodle and cmi5 players send them.
+
+For each database (SQLite, PostgreSQL) it migrates a fresh database, starts gunicorn, and posts
+Moodle-shaped statements in batches of 1, 30 and 100 from several client threads — first into an
+empty store, then again after filling the store to ``--fill`` statements. Validation, person
+linking, indexing and the outbox all run as in production.
+
+Run from the repository root (one command; figures go to bench/README.md by hand):
+
+    .venv/bin/python bench/ingest.py                      # SQLite and PostgreSQL, 0 and 1M stored
+    .venv/bin/python bench/ingest.py --db sqlite --fill 0 # a quick look
+
+PostgreSQL: ``--pg-admin-url`` names a server where a throw-away database may be created
+(default: the local trust-auth server, postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from lti_tool import migrate  # noqa: E402
+from lti_tool.db import Database, make_engine  # noqa: E402
+from lti_tool.lrs.sources import add_source  # noqa: E402
+
+MOODLE = "https://moodle.bench.example"
+COURSES = 40
+MODULES_PER_COURSE = 25
+TEACHERS = 10_000
+
+
+def moodle_statement(n: int) -> dict[str, Any]:
+    """The n-th synthetic statement, shaped like logstore_xapi's quiz/assign/attendance output."""
+    teacher = n % TEACHERS
+    course = (n // 7) % COURSES
+    module = (n // 3) % MODULES_PER_COURSE
+    kind = n % 3
+    verb, activity_type, module_path = [
+        ("http://adlnet.gov/expapi/verbs/completed", "http://adlnet.gov/expapi/activities/assessment", "mod/quiz"),
+        ("http://adlnet.gov/expapi/verbs/scored", "http://adlnet.gov/expapi/activities/assessment", "mod/assign"),
+        ("http://adlnet.gov/expapi/verbs/attended", "https://w3id.org/xapi/acrossx/activities/face-to-face-discussion", "mod/facetoface"),
+    ][kind]
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"name": f"教师{teacher}", "account": {"homePage": MOODLE, "name": str(teacher)}},
+        "verb": {"id": verb, "display": {"en": verb.rsplit("/", 1)[1]}},
+        "object": {
+            "id": f"{MOODLE}/{module_path}/view.php?id={course * 100 + module}",
+            "objectType": "Activity",
+            "definition": {"type": activity_type, "name": {"en": f"Module {module}"}},
+        },
+        "result": {"score": {"raw": n % 101, "min": 0, "max": 100, "scaled": (n % 101) / 50 - 1}, "completion": True},
+        "timestamp": "2026-11-20T08:00:00+08:00",
+        "context": {
+            "platform": "Moodle",
+            "language": "zh-CN",
+            "registration": str(uuid.UUID(int=course + 1)),
+            "extensions": {"http://lrs.learninglocker.net/define/extensions/info": {"event_name": "\\\\mod_quiz\\\\event\\\\attempt_submitted", "https://moodle.org/": "4.5"}},
+            "contextActivities": {
+                "grouping": [{"id": f"{MOODLE}/course/view.php?id={course}", "objectType": "Activity", "definition": {"type": "https://w3id.org/xapi/cmi5/activitytype/course"}}],
+                "category": [{"id": MOODLE, "objectType": "Activity", "definition": {"type": "http://id.tincanapi.com/activitytype/lms"}}],
+            },
+        },
+    }
+
+
+@dataclass
+class Run:
+    """One measurement."""
+
+    database: str
+    stored_before: int
+    batch: int
+    statements: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.statements / self.seconds
+
+    def row(self) -> str:
+        p50 = statistics.median(self.latencies_ms)
+        p99 = sorted(self.latencies_ms)[int(len(self.latencies_ms) * 0.99) - 1]
+        return (
+            f"| {self.database} | {self.stored_before:,} | {self.batch} | {self.statements:,} | "
+            f"{self.rate:,.0f} | {p50:.1f} | {p99:.1f} |"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(database_url: str, instance: Path, workers: int) -> Iterator[int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRELLIS_ENV": "production",
+        "TRELLIS_SECRET_KEY": "bench-secret-" + "x" * 40,
+        "TRELLIS_DATABASE_URL": database_url,
+        "TRELLIS_INSTANCE_PATH": str(instance),
+        "TRELLIS_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not become healthy")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def post_all(port: int, auth: str, bodies: list[bytes], clients: int) -> tuple[float, list[float]]:
+    """Post every body from ``clients`` threads; return elapsed seconds and request latencies."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    queue = iter(range(len(bodies)))
+    failures: list[str] = []
+
+    def work() -> None:
+        while True:
+            with lock:
+                index = next(queue, None)
+            if index is None:
+                return
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection.request("POST", "/xapi/statements", body=bodies[index], headers={
+                "Authorization": auth, "X-Experience-API-Version": "1.0.3",
+                "Content-Type": "application/json",
+            })
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if response.status != 200:
+                    failures.append(str(response.status))
+
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed: {sorted(set(failures))}")
+    return elapsed, latencies
+
+
+def bodies_for(start: int, count: int, batch: int) -> list[bytes]:
+    return [
+        json.dumps([moodle_statement(n) for n in range(i, min(i + batch, start + count))]).encode()
+        for i in range(start, start + count, batch)
+    ]
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.next = 0
+
+    def take(self, count: int) -> int:
+        start, self.next = self.next, self.next + count
+        return start
+
+
+def bench_database(name: str, url: str, args: argparse.Namespace, results: list[Run]) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"trellis-bench-{name}-") as folder:
+        instance = Path(folder)
+        if name == "sqlite":
+            url = f"sqlite:///{instance / 'bench.sqlite3'}"
+        migrate.upgrade(url)
+        database = Database(make_engine(url))
+        with database.session_scope() as session:
+            credential = add_source(session, "bench", admin=True, now=datetime.now(UTC))
+        database.engine.dispose()
+        auth = "Basic " + base64.b64encode(f"{credential.key}:{credential.secret}".encode()).decode()
+        counter = Counter()
+        with gunicorn(url, instance, args.workers) as port:
+            for fill in sorted(args.fill):
+                if counter.next < fill:
+                    missing = fill - counter.next
+                    print(f"[{name}] filling the store to {fill:,} statements …", flush=True)
+                    started = time.perf_counter()
+                    post_all(port, auth, bodies_for(counter.take(missing), missing, 500), args.clients)
+                    print(f"[{name}]   filled in {time.perf_counter() - started:.0f} s", flush=True)
+                for batch in args.batches:
+                    count = args.statements if batch > 1 else args.statements // 10
+                    bodies = bodies_for(counter.take(count), count, batch)
+                    seconds, latencies = post_all(port, auth, bodies, args.clients)
+                    run = Run(name, fill, batch, count, seconds, latencies)
+                    results.append(run)
+                    print(run.row(), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--fill", type=lambda v: [int(x) for x in v.split(",")], default=[0, 1_000_000],
+                        help="store sizes to measure at, comma separated (default 0,1000000)")
+    parser.add_argument("--batches", type=lambda v: [int(x) for x in v.split(",")], default=[1, 30, 100])
+    parser.add_argument("--statements", type=int, default=30_000, help="statements per measurement")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent client connections")
+    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+
+    results: list[Run] = []
+    print("| database | stored before | batch | statements | statements/s | p50 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    if args.db in ("sqlite", "both"):
+        bench_database("sqlite", "", args, results)
+    if args.db in ("postgres", "both"):
+        database_name = f"trellis_bench_{os.getpid()}"
+        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database_name}"'))
+        try:
+            url = make_url(args.pg_admin_url).set(database=database_name)
+            bench_database("postgres", url.render_as_string(hide_password=False), args, results)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
+            admin.dispose()
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (out / f"ingest-{stamp}.json").write_text(json.dumps([
+        {"database": r.database, "stored_before": r.stored_before, "batch": r.batch,
+         "statements": r.statements, "statements_per_s": round(r.rate),
+         "p50_ms": statistics.median(r.latencies_ms)} for r in results
+    ], indent=2))
+
+
+if __name__ == "__main__":
+    main()
