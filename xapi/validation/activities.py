@@ -87,7 +87,7 @@ def check_definition(walk: Walk, node: object, path: str) -> None:
         check_extensions(walk, node["extensions"], path + ".extensions")
     if "interactionType" in node or "correctResponsesPattern" in node:
         _check_interaction(walk, node, path)
-    else:
+    elif not node.keys().isdisjoint(_COMPONENT_LISTS):
         for list_name in _COMPONENT_LISTS:
             if list_name in node:
                 walk.report(path + "." + list_name, "requires an interactionType")
