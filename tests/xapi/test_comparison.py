@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.xapi.builders import DELETE, full_statement, load_data, mutated, substatement
+from xapi import vocabulary
 from xapi.comparison import statements_match
 from xapi.normalise import normalise_statement
 from xapi.versions import XapiVersion
@@ -52,7 +53,7 @@ IGNORED: list[tuple[str, Any]] = [
 
 # Everything else: a conflict.
 SIGNIFICANT: list[tuple[str, Any]] = [
-    ("verb.id", "http://adlnet.gov/expapi/verbs/attempted"),
+    ("verb.id", vocabulary.VERB_ATTEMPTED),
     ("object.id", "https://trellis.example/sessions/43"),
     ("actor.name", "另一位老师"),
     ("actor.mbox", "mailto:LIU@school.example.cn"),
@@ -99,7 +100,7 @@ def test_substatement_timestamps_compare_as_instants() -> None:
     first = {**full_statement(), "object": substatement()}
     same_instant = mutated(first, "object.timestamp", "2026-04-01T00:00:00Z")
     later = mutated(first, "object.timestamp", "2026-04-01T00:00:01Z")
-    other_verb = mutated(first, "object.verb.id", "http://adlnet.gov/expapi/verbs/passed")
+    other_verb = mutated(first, "object.verb.id", vocabulary.VERB_PASSED)
     assert statements_match(first, same_instant)
     assert not statements_match(first, later)
     assert not statements_match(first, other_verb)

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from xapi import syntax
+from xapi import syntax, vocabulary
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("http://adlnet.gov/expapi/verbs/attended", True),
+        (vocabulary.VERB_ATTENDED, True),
         ("https://moodle.example/mod/quiz/view.php?id=3#q1", True),
         ("urn:uuid:0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b", True),
         ("https://例子.中国/课程/1", True),
