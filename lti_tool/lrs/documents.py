@@ -208,6 +208,13 @@ class NotMergeable(DocumentError):
     """A POST whose body or target is not a JSON object (400, Communication 2.2)."""
 
 
+class InvalidJson(DocumentError):
+    """A document sent as application/json that does not parse (400).
+
+    Kept out so that a later POST never finds an unmergeable "JSON" document it cannot repair.
+    """
+
+
 class _LostRace(Exception):
     """Another writer changed or created the document between our read and our write."""
 
@@ -366,7 +373,10 @@ def put_document(
         PreconditionFailed: If-Match / If-None-Match do not hold (412).
         DocumentConflict: the document exists and neither header was sent (409).
         PreconditionRequired: the policy wants a header even to create (400).
+        InvalidJson: the body is typed application/json but is not JSON (400).
     """
+    if _is_json(document):
+        _check_json(document)
 
     def attempt(repository: DocumentRepository) -> None:
         row = repository.find(key)
@@ -494,6 +504,13 @@ def _precondition_problem(current_etag: str | None) -> str:
 
 def _is_json(document: IncomingDocument) -> bool:
     return document.media_type == "application/json"
+
+
+def _check_json(document: IncomingDocument) -> None:
+    try:
+        json.loads(document.content)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidJson("the document is sent as application/json but is not JSON") from None
 
 
 def _json_object(document: IncomingDocument, what: str) -> dict[str, Any]:

@@ -597,3 +597,22 @@ def test_unknown_document_ids_stay_apart_from_lookalikes(xapi: XapiClient) -> No
 
     assert request(xapi, "GET", STATE, state(stateId="Bookmark")).json == {"v": "upper"}
     assert request(xapi, "GET", STATE, state(stateId=str(uuid.uuid4()))).status_code == 404
+
+
+def test_put_of_malformed_json_is_400(xapi: XapiClient) -> None:
+    """A document typed application/json must be JSON, or every later POST merge would fail."""
+    params = state(stateId="s")
+
+    response = request(xapi, "PUT", STATE, params, '{"a": 1')
+
+    assert response.status_code == 400
+    assert request(xapi, "GET", STATE, params).status_code == 404
+
+
+def test_put_of_any_json_value_is_kept(xapi: XapiClient) -> None:
+    """PUT stores any JSON value; only POST needs an object to merge into."""
+    params = state(stateId="s")
+
+    request(xapi, "PUT", STATE, params, [1, "two"])
+
+    assert request(xapi, "GET", STATE, params).json == [1, "two"]
