@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +21,8 @@ from lti_tool.db import insert_ignoring_conflicts
 from lti_tool.lrs.multipart import HASH_HEADER, boundary_of, parse_multipart
 from lti_tool.lrs.protocol import XapiRequest, bad_request
 from lti_tool.models.lrs import Attachment
+from xapi import json_codec
+from xapi.attachments import AttachmentPart, check_attachment_parts
 from xapi.signatures import check_signature, signature_attachment_index
 from xapi.versions import XapiVersion
 
@@ -35,85 +35,84 @@ _JWS_HASHES: dict[str, hashes.HashAlgorithm] = {
 
 @dataclass(frozen=True, slots=True)
 class StatementUpload:
-    """The decoded statements of a POST or PUT and the raw attachment parts sent with them."""
+    """The decoded statements of a POST or PUT and the attachment parts sent with them."""
 
     body: Any
-    parts: Mapping[str, tuple[str, bytes]]
-    """Attachment content by SHA-256 hex: ``(content type, raw bytes)``."""
+    parts: Sequence[AttachmentPart] = ()
 
 
 def read_statement_upload(request: XapiRequest) -> StatementUpload:
-    """Decode a statements request body, JSON or multipart/mixed.
+    """Decode a statements request body, JSON or multipart/mixed (Communication 1.5.2).
 
     Raises:
         StatementValidationError: for a content type other than those two, or a multipart body
-            that breaks Communication 1.5.2 (400).
+            whose first part is not the statements as JSON (400).
     """
     content_type = request.content_type
     if content_type == "application/json":
-        return StatementUpload(body=request.json_body(), parts={})
+        return StatementUpload(body=request.json_body())
     if content_type != "multipart/mixed":
         raise bad_request("Content-Type", "must be application/json or multipart/mixed")
     parts = parse_multipart(request.body, boundary_of(request.headers.get("Content-Type", "")))
-    first, attachments = parts[0], parts[1:]
+    first, rest = parts[0], parts[1:]
     if first.content_type != "application/json":
-        raise bad_request(
-            "$", "the first multipart part must be the statements as application/json"
-        )
+        raise bad_request("parts[0]", "must be the statements as application/json")
     try:
-        body = json.loads(first.content)
+        body = json_codec.loads(first.content)
     except (ValueError, UnicodeDecodeError):
-        raise bad_request("$", "the first multipart part is not valid JSON") from None
-    by_hash: dict[str, tuple[str, bytes]] = {}
-    for number, part in enumerate(attachments, start=2):
-        label = f"multipart part {number}"
-        declared = part.headers.get(HASH_HEADER)
-        if not declared:
-            raise bad_request(label, "needs an X-Experience-API-Hash header")
-        if part.headers.get("content-transfer-encoding", "").lower() != "binary":
-            raise bad_request(label, "needs Content-Transfer-Encoding: binary")
-        if hashlib.sha256(part.content).hexdigest() != declared.lower():
-            raise bad_request(label, "X-Experience-API-Hash is not the SHA-256 of the content")
-        by_hash[declared.lower()] = (part.content_type or "application/octet-stream", part.content)
-    return StatementUpload(body=body, parts=by_hash)
+        raise bad_request("parts[0]", "not valid JSON") from None
+    return StatementUpload(
+        body=body,
+        parts=tuple(
+            AttachmentPart(
+                content=part.content,
+                content_type=part.headers.get("content-type"),
+                hash_header=part.headers.get(HASH_HEADER),
+                transfer_encoding=part.headers.get("content-transfer-encoding"),
+            )
+            for part in rest
+        ),
+    )
 
 
 def check_attachments(
     statements: Sequence[Mapping[str, Any]],
-    parts: Mapping[str, tuple[str, bytes]],
+    parts: Sequence[AttachmentPart],
     version: XapiVersion,
-) -> None:
-    """Every attachment without a fileUrl has its content; every part belongs to an attachment;
-    every signature is a JWS of its statement (and verifies when it names its certificate).
+) -> dict[str, tuple[str, bytes]]:
+    """Match parts to attachments and check every signature; return contents to store.
+
+    Every signature must be a JWS of its statement (xapi.signatures) and, when it names its
+    certificate (x5c), verify with it.
+
+    Returns:
+        ``(content type, content)`` by SHA-2 hash, the type as the statement declares it.
 
     Raises:
-        StatementValidationError: naming the statement and attachment (400).
+        StatementValidationError: naming the part or attachment and the rule (400).
     """
-    declared: set[str] = set()
+    contents = check_attachment_parts(statements, parts)
+    declared_types: dict[str, str] = {}
     for index, statement in enumerate(statements):
-        prefix = f"[{index}]." if len(statements) > 1 else ""
-        for position, attachment in enumerate(statement.get("attachments", ())):
-            sha2 = str(attachment.get("sha2", "")).lower()
-            declared.add(sha2)
-            if sha2 not in parts and "fileUrl" not in attachment:
-                raise bad_request(
-                    f"{prefix}attachments[{position}]",
-                    "has no fileUrl and its content was not sent as a multipart part",
-                )
+        for attachment in statement.get("attachments", ()):
+            declared_types.setdefault(attachment["sha2"].lower(), attachment["contentType"])
         signature_index = signature_attachment_index(statement)
-        if signature_index is not None:
-            sha2 = str(statement["attachments"][signature_index].get("sha2", "")).lower()
-            if sha2 not in parts:
-                raise bad_request(
-                    f"{prefix}attachments[{signature_index}]", "the signature was not sent"
-                )
-            header = check_signature(statement, parts[sha2][1], version)
-            _verify_with_certificate(
-                header, parts[sha2][1], f"{prefix}attachments[{signature_index}]"
-            )
-    extra = sorted(set(parts) - declared)
-    if extra:
-        raise bad_request("$", f"multipart part {extra[0]} belongs to no attachment")
+        if signature_index is None:
+            continue
+        path = (
+            f"[{index}].attachments[{signature_index}]"
+            if len(statements) > 1
+            else (f"attachments[{signature_index}]")
+        )
+        sha2 = statement["attachments"][signature_index]["sha2"].lower()
+        if sha2 not in contents:
+            raise bad_request(path, "the signature's content was not sent")
+        header = check_signature(statement, contents[sha2], version)
+        _verify_with_certificate(header, contents[sha2], path)
+    return {
+        sha2: (declared_types.get(sha2, "application/octet-stream"), content)
+        for sha2, content in contents.items()
+    }
 
 
 def _verify_with_certificate(header: Mapping[str, Any], jws: bytes, path: str) -> None:

@@ -78,11 +78,12 @@ def put_statement(xapi_request: XapiRequest, caller: Caller) -> Response:
 def get_statements(xapi_request: XapiRequest, caller: Caller) -> Response:
     """One statement by id, or a page of a filtered query (Communication 2.1.3)."""
     settings = current_settings()
-    is_2_0 = xapi_request.version.is_2_0
     if "more" in xapi_request.params:
-        wanted = parse_more(xapi_request.params, secret=settings.secret_key, is_2_0=is_2_0)
+        wanted = parse_more(
+            xapi_request.params, secret=settings.secret_key, version=xapi_request.version
+        )
     else:
-        wanted = parse_statement_request(xapi_request.params, is_2_0=is_2_0)
+        wanted = parse_statement_request(xapi_request.params, xapi_request.version)
     store = StatementStore(db.session())
     source_id = None if caller.is_admin else caller.source_id
     languages = parse_accept_language(xapi_request.headers.get("Accept-Language"))
@@ -107,8 +108,8 @@ def _statement_page(
     source_id: int | None,
     languages: tuple[str, ...],
 ) -> Response:
-    max_seq = wanted.query.max_seq if wanted.query.max_seq is not None else store.latest_seq()
-    query = replace(wanted.query, max_seq=max_seq, source_id=source_id)
+    max_seq = wanted.filter.max_seq if wanted.filter.max_seq is not None else store.latest_seq()
+    query = replace(wanted.filter, max_seq=max_seq, source_id=source_id)
     rows = store.query(query, wanted.limit + 1)
     page, has_more = rows[: wanted.limit], len(rows) > wanted.limit
     more = ""

@@ -42,8 +42,9 @@ class StatementRow:
 
 
 @dataclass(frozen=True, slots=True)
-class StatementQuery:
-    """The filters of ``GET /statements`` (xAPI 1.0.3 Communication 2.1.3), already validated.
+class StatementFilter:
+    """The filters of ``GET /statements`` (xAPI 1.0.3 Communication 2.1.3), already validated,
+    plus who may see what and where a page starts.
 
     ``after_seq`` and ``max_seq`` page through a result: ``max_seq`` freezes the result at the
     first page so statements stored meanwhile do not shift later pages.
@@ -198,7 +199,7 @@ class StatementStore:
             self._session.scalar(select(Statement.seq).order_by(Statement.seq.desc()).limit(1)) or 0
         )
 
-    def query(self, query: StatementQuery, limit: int) -> list[StoredStatement]:
+    def query(self, query: StatementFilter, limit: int) -> list[StoredStatement]:
         """Statements that meet the filters, in ``stored`` order, at most ``limit`` of them.
 
         Voided statements are never returned. A statement that refers by StatementRef to a
@@ -246,7 +247,7 @@ def _index_rows(
     ]
 
 
-def _property_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
+def _property_conditions(query: StatementFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.agent is not None:
         agent_match = [
@@ -273,7 +274,7 @@ def _property_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _time_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
+def _time_conditions(query: StatementFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.since is not None:
         conditions.append(Statement.stored > query.since)
@@ -282,7 +283,7 @@ def _time_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _paging_conditions(query: StatementQuery) -> list[ColumnElement[bool]]:
+def _paging_conditions(query: StatementFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.max_seq is not None:
         conditions.append(Statement.seq <= query.max_seq)

@@ -19,6 +19,7 @@ from lti_tool.identity import resolve_people
 from lti_tool.lrs.attachments import check_attachments, store_attachments
 from lti_tool.lrs.statement_store import StatementRow, StatementStore
 from xapi import json_codec
+from xapi.attachments import AttachmentPart
 from xapi.comparison import statements_match
 from xapi.errors import Problem, StatementValidationError
 from xapi.indexing import IndexKeys, agent_key, index_keys
@@ -61,7 +62,7 @@ def store_statements(
     version: XapiVersion,
     now: datetime,
     statement_id: str | None = None,
-    attachments: Mapping[str, tuple[str, bytes]] | None = None,
+    attachments: Sequence[AttachmentPart] = (),
 ) -> list[str]:
     """Validate and store a POSTed batch (or one PUT statement); return the ids in order.
 
@@ -76,7 +77,7 @@ def store_statements(
         version: the negotiated xAPI version.
         now: the ``stored`` time.
         statement_id: the ``statementId`` of a PUT, which the body must agree with.
-        attachments: attachment contents sent as multipart parts, by SHA-256.
+        attachments: the multipart parts sent after the statements.
 
     Raises:
         StatementValidationError: the body breaks the data model (400).
@@ -89,8 +90,7 @@ def store_statements(
     else:
         validate_statements(body, version)
         batch = body if isinstance(body, list) else [body]
-    parts = attachments or {}
-    check_attachments(batch, parts, version)
+    contents = check_attachments(batch, attachments, version)
     normalised = [
         normalise_statement(statement, stored=now, authority=caller.authority, version=version)
         for statement in batch
@@ -99,7 +99,7 @@ def store_statements(
         try:
             with serialized_writes(session):
                 ids = _store_normalised(session, normalised, caller=caller, now=now)
-                store_attachments(session, parts)
+                store_attachments(session, contents)
                 session.commit()
             return ids
         except IntegrityError:
