@@ -18,7 +18,7 @@ from flask import Response
 from werkzeug.http import http_date
 
 from lti_tool import db
-from lti_tool.lrs.api import resource
+from lti_tool.lrs.api import Handler, resource
 from lti_tool.lrs.documents import (
     DEFAULT_CONTENT_TYPE,
     DocumentError,
@@ -47,8 +47,6 @@ from xapi.validation.parameters import validate_agent_parameter
 MAX_DOCUMENT_ID_LENGTH = IRI_LENGTH
 #: Longest Content-Type kept (the column's width).
 MAX_CONTENT_TYPE_LENGTH = 255
-
-Handler = Callable[[XapiRequest, Caller], Response]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +115,19 @@ def _refusing_document_errors(handler: Handler) -> Handler:
     return wrapped
 
 
-def _register(name: str, method: str) -> Callable[[Handler], Handler]:
+def _every_document_resource(method: str) -> Callable[[Handler], Handler]:
+    """Register a handler for ``method`` on all three document resources."""
+
     def register(handler: Handler) -> Handler:
-        return resource(name, method)(_refusing_document_errors(handler))
+        wrapped = _refusing_document_errors(handler)
+        for name in _RESOURCES:
+            resource(name, method)(wrapped)
+        return handler
 
     return register
 
 
+@_every_document_resource("GET")
 def get_documents(xapi_request: XapiRequest, _caller: Caller) -> Response:
     """One document by id (200 with its content, ETag and Last-Modified), or the list of ids.
 
@@ -149,6 +153,7 @@ def get_documents(xapi_request: XapiRequest, _caller: Caller) -> Response:
     return response
 
 
+@_every_document_resource("PUT")
 def put_document_handler(xapi_request: XapiRequest, _caller: Caller) -> Response:
     """Store the body as the document, replacing any; 204 (Communication 2.2, 3.1)."""
     spec = _RESOURCES[xapi_request.resource]
@@ -164,6 +169,7 @@ def put_document_handler(xapi_request: XapiRequest, _caller: Caller) -> Response
     return finish(Response(status=204), xapi_request)
 
 
+@_every_document_resource("POST")
 def post_document_handler(xapi_request: XapiRequest, _caller: Caller) -> Response:
     """Merge a JSON object into the document, or store it if absent; 204 (Communication 2.2)."""
     spec = _RESOURCES[xapi_request.resource]
@@ -178,6 +184,7 @@ def post_document_handler(xapi_request: XapiRequest, _caller: Caller) -> Respons
     return finish(Response(status=204), xapi_request)
 
 
+@_every_document_resource("DELETE")
 def delete_document_handler(xapi_request: XapiRequest, _caller: Caller) -> Response:
     """Delete one document, or (state, without stateId) all of the context; 204."""
     spec = _RESOURCES[xapi_request.resource]
@@ -189,13 +196,6 @@ def delete_document_handler(xapi_request: XapiRequest, _caller: Caller) -> Respo
     return finish(Response(status=204), xapi_request)
 
 
-for _name in _RESOURCES:
-    _register(_name, "GET")(get_documents)
-    _register(_name, "PUT")(put_document_handler)
-    _register(_name, "POST")(post_document_handler)
-    _register(_name, "DELETE")(delete_document_handler)
-
-
 def _parameters(xapi_request: XapiRequest, allowed: frozenset[str] | set[str]) -> dict[str, str]:
     """The request's parameters, each given once and each one this request may carry."""
     values: dict[str, str] = {}
@@ -204,9 +204,10 @@ def _parameters(xapi_request: XapiRequest, allowed: frozenset[str] | set[str]) -
             raise bad_request(
                 name, f"not a parameter of {xapi_request.method} {_path(xapi_request)}"
             )
-        value = xapi_request.param(name)
-        assert value is not None
-        values[name] = value
+        given = xapi_request.params.getlist(name)
+        if len(given) > 1:
+            raise bad_request(name, "given more than once")
+        values[name] = given[0]
     return values
 
 
