@@ -283,7 +283,7 @@ def parse_agent_parameter(value: str, *, groups: bool, is_2_0: bool) -> str:
     """
     try:
         agent = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise bad_request("agent", "not JSON") from None
     validate_agent_parameter(agent, "agent", is_2_0=is_2_0)
     if not groups and agent.get("objectType", "Agent") != "Agent":

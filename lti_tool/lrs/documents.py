@@ -509,14 +509,14 @@ def _is_json(document: IncomingDocument) -> bool:
 def _check_json(document: IncomingDocument) -> None:
     try:
         json.loads(document.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidJson("the document is sent as application/json but is not JSON") from None
 
 
 def _json_object(document: IncomingDocument, what: str) -> dict[str, Any]:
     try:
         value = json.loads(document.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise NotMergeable(f"{what} is not valid JSON") from None
     if type(value) is not dict:
         raise NotMergeable(f"{what} is not a JSON object")

@@ -616,3 +616,16 @@ def test_put_of_any_json_value_is_kept(xapi: XapiClient) -> None:
     request(xapi, "PUT", STATE, params, [1, "two"])
 
     assert request(xapi, "GET", STATE, params).json == [1, "two"]
+
+
+def test_deeply_nested_json_is_400_not_a_crash(xapi: XapiClient) -> None:
+    """Python's JSON parser gives up on deep nesting; that is the client's error, not ours."""
+    deep = "[" * 100_000 + "]" * 100_000
+    params = state(stateId="s")
+    request(xapi, "POST", STATE, params, {"a": 1})
+
+    put = request(xapi, "PUT", STATE, params, deep)
+    post = request(xapi, "POST", STATE, params, deep)
+    agent = request(xapi, "GET", STATE, {"activityId": ACTIVITY, "agent": deep, "stateId": "s"})
+
+    assert (put.status_code, post.status_code, agent.status_code) == (400, 400, 400)
