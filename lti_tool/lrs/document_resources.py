@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 
 from flask import Response
@@ -312,7 +312,11 @@ def _since(values: dict[str, str], xapi_request: XapiRequest) -> datetime | None
     moment = parse_timestamp(value, offset_required=xapi_request.version.is_2_0)
     if moment is None:
         raise bad_request("since", "not an ISO 8601 timestamp")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # Outside datetime's range once in UTC: before year 1 lists all, after 9999 none.
+        return None if moment.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
 def _incoming(xapi_request: XapiRequest) -> IncomingDocument:

@@ -629,3 +629,19 @@ def test_deeply_nested_json_is_400_not_a_crash(xapi: XapiClient) -> None:
     agent = request(xapi, "GET", STATE, {"activityId": ACTIVITY, "agent": deep, "stateId": "s"})
 
     assert (put.status_code, post.status_code, agent.status_code) == (400, 400, 400)
+
+
+@pytest.mark.parametrize(
+    ("since", "listed"),
+    [("0001-01-01T00:00:00+01:00", ["s"]), ("9999-12-31T23:59:59-01:00", [])],
+)
+def test_since_at_the_ends_of_the_calendar_is_answered(
+    xapi: XapiClient, since: str, listed: list[str]
+) -> None:
+    """A since that leaves datetime's range once converted to UTC still gets an answer."""
+    request(xapi, "PUT", STATE, state(stateId="s"), {})
+
+    response = request(xapi, "GET", STATE, state(since=since))
+
+    assert response.status_code == 200
+    assert response.json == listed
