@@ -36,20 +36,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lti_tool import migrate
+from lti_tool.db import Database, make_engine
+from lti_tool.lrs.sources import add_source
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from lti_tool import migrate  # noqa: E402
-from lti_tool.db import Database, make_engine  # noqa: E402
-from lti_tool.lrs.sources import add_source  # noqa: E402
-
 MOODLE = "https://moodle.bench.example"
 COURSES = 40
 MODULES_PER_COURSE = 25
 TEACHERS = 10_000
+ASSESSMENT = "http://adlnet.gov/expapi/activities/assessment"
+FACE_TO_FACE = "https://w3id.org/xapi/acrossx/activities/face-to-face-discussion"
+COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
+LMS_TYPE = "http://id.tincanapi.com/activitytype/lms"
+INFO_EXTENSION = "http://lrs.learninglocker.net/define/extensions/info"
+SHAPES = [
+    ("http://adlnet.gov/expapi/verbs/completed", ASSESSMENT, "mod/quiz"),
+    ("http://adlnet.gov/expapi/verbs/scored", ASSESSMENT, "mod/assign"),
+    ("http://adlnet.gov/expapi/verbs/attended", FACE_TO_FACE, "mod/facetoface"),
+]
 
 
 def moodle_statement(n: int) -> dict[str, Any]:
@@ -57,12 +65,7 @@ def moodle_statement(n: int) -> dict[str, Any]:
     teacher = n % TEACHERS
     course = (n // 7) % COURSES
     module = (n // 3) % MODULES_PER_COURSE
-    kind = n % 3
-    verb, activity_type, module_path = [
-        ("http://adlnet.gov/expapi/verbs/completed", "http://adlnet.gov/expapi/activities/assessment", "mod/quiz"),
-        ("http://adlnet.gov/expapi/verbs/scored", "http://adlnet.gov/expapi/activities/assessment", "mod/assign"),
-        ("http://adlnet.gov/expapi/verbs/attended", "https://w3id.org/xapi/acrossx/activities/face-to-face-discussion", "mod/facetoface"),
-    ][kind]
+    verb, activity_type, module_path = SHAPES[n % len(SHAPES)]
     return {
         "id": str(uuid.uuid4()),
         "actor": {"name": f"教师{teacher}", "account": {"homePage": MOODLE, "name": str(teacher)}},
@@ -72,16 +75,36 @@ def moodle_statement(n: int) -> dict[str, Any]:
             "objectType": "Activity",
             "definition": {"type": activity_type, "name": {"en": f"Module {module}"}},
         },
-        "result": {"score": {"raw": n % 101, "min": 0, "max": 100, "scaled": (n % 101) / 50 - 1}, "completion": True},
+        "result": {
+            "score": {"raw": n % 101, "min": 0, "max": 100, "scaled": (n % 101) / 50 - 1},
+            "completion": True,
+        },
         "timestamp": "2026-11-20T08:00:00+08:00",
         "context": {
             "platform": "Moodle",
             "language": "zh-CN",
             "registration": str(uuid.UUID(int=course + 1)),
-            "extensions": {"http://lrs.learninglocker.net/define/extensions/info": {"event_name": "\\\\mod_quiz\\\\event\\\\attempt_submitted", "https://moodle.org/": "4.5"}},
+            "extensions": {
+                "http://lrs.learninglocker.net/define/extensions/info": {
+                    "event_name": "\\\\mod_quiz\\\\event\\\\attempt_submitted",
+                    "https://moodle.org/": "4.5",
+                }
+            },
             "contextActivities": {
-                "grouping": [{"id": f"{MOODLE}/course/view.php?id={course}", "objectType": "Activity", "definition": {"type": "https://w3id.org/xapi/cmi5/activitytype/course"}}],
-                "category": [{"id": MOODLE, "objectType": "Activity", "definition": {"type": "http://id.tincanapi.com/activitytype/lms"}}],
+                "grouping": [
+                    {
+                        "id": f"{MOODLE}/course/view.php?id={course}",
+                        "objectType": "Activity",
+                        "definition": {"type": "https://w3id.org/xapi/cmi5/activitytype/course"},
+                    }
+                ],
+                "category": [
+                    {
+                        "id": MOODLE,
+                        "objectType": "Activity",
+                        "definition": {"type": "http://id.tincanapi.com/activitytype/lms"},
+                    }
+                ],
             },
         },
     }
@@ -129,9 +152,20 @@ def gunicorn(database_url: str, instance: Path, workers: int) -> Iterator[int]:
         "TRELLIS_LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60
@@ -166,10 +200,16 @@ def post_all(port: int, auth: str, bodies: list[bytes], clients: int) -> tuple[f
                 return
             started = time.perf_counter()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            connection.request("POST", "/xapi/statements", body=bodies[index], headers={
-                "Authorization": auth, "X-Experience-API-Version": "1.0.3",
-                "Content-Type": "application/json",
-            })
+            connection.request(
+                "POST",
+                "/xapi/statements",
+                body=bodies[index],
+                headers={
+                    "Authorization": auth,
+                    "X-Experience-API-Version": "1.0.3",
+                    "Content-Type": "application/json",
+                },
+            )
             response = connection.getresponse()
             response.read()
             connection.close()
@@ -217,7 +257,9 @@ def bench_database(name: str, url: str, args: argparse.Namespace, results: list[
         with database.session_scope() as session:
             credential = add_source(session, "bench", admin=True, now=datetime.now(UTC))
         database.engine.dispose()
-        auth = "Basic " + base64.b64encode(f"{credential.key}:{credential.secret}".encode()).decode()
+        auth = (
+            "Basic " + base64.b64encode(f"{credential.key}:{credential.secret}".encode()).decode()
+        )
         counter = Counter()
         with gunicorn(url, instance, args.workers) as port:
             for fill in sorted(args.fill):
@@ -225,7 +267,9 @@ def bench_database(name: str, url: str, args: argparse.Namespace, results: list[
                     missing = fill - counter.next
                     print(f"[{name}] filling the store to {fill:,} statements …", flush=True)
                     started = time.perf_counter()
-                    post_all(port, auth, bodies_for(counter.take(missing), missing, 500), args.clients)
+                    post_all(
+                        port, auth, bodies_for(counter.take(missing), missing, 500), args.clients
+                    )
                     print(f"[{name}]   filled in {time.perf_counter() - started:.0f} s", flush=True)
                 for batch in args.batches:
                     count = args.statements if batch > 1 else args.statements // 10
@@ -236,16 +280,28 @@ def bench_database(name: str, url: str, args: argparse.Namespace, results: list[
                     print(run.row(), flush=True)
 
 
+def _numbers(value: str) -> list[int]:
+    return [int(item) for item in value.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--fill", type=lambda v: [int(x) for x in v.split(",")], default=[0, 1_000_000],
-                        help="store sizes to measure at, comma separated (default 0,1000000)")
-    parser.add_argument("--batches", type=lambda v: [int(x) for x in v.split(",")], default=[1, 30, 100])
+    parser.add_argument(
+        "--fill",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[0, 1_000_000],
+        help="store sizes to measure at, comma separated (default 0,1000000)",
+    )
+    parser.add_argument(
+        "--batches", type=lambda v: [int(x) for x in v.split(",")], default=[1, 30, 100]
+    )
     parser.add_argument("--statements", type=int, default=30_000, help="statements per measurement")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client connections")
-    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
     args = parser.parse_args()
 
     results: list[Run] = []
@@ -268,11 +324,22 @@ def main() -> None:
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"ingest-{stamp}.json").write_text(json.dumps([
-        {"database": r.database, "stored_before": r.stored_before, "batch": r.batch,
-         "statements": r.statements, "statements_per_s": round(r.rate),
-         "p50_ms": statistics.median(r.latencies_ms)} for r in results
-    ], indent=2))
+    (out / f"ingest-{stamp}.json").write_text(
+        json.dumps(
+            [
+                {
+                    "database": r.database,
+                    "stored_before": r.stored_before,
+                    "batch": r.batch,
+                    "statements": r.statements,
+                    "statements_per_s": round(r.rate),
+                    "p50_ms": statistics.median(r.latencies_ms),
+                }
+                for r in results
+            ],
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""Throughput of the matching engine on a typical programme (≈50 rules).
+"""Mapping benchmark: µs per statement through the rule engine on a typical programme (50 rules).
 
 A rebuild replays every stored statement (a million must fit well under 60 s together with
-inference), so mapping aims for ≤ 10 µs per statement. The assertion here is deliberately looser
-(shared CI machines are noisy); the measured figure is printed for the record with ``-s``.
+inference), so mapping aims for ≤ 10 µs per statement. Run from the repository root:
+
+    .venv/bin/python bench/mapping.py
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from competency_models.mapping import (
     parse_ruleset,
 )
 
-STATEMENTS = Path(__file__).parent / "data" / "statements"
+REPO = Path(__file__).resolve().parents[1]
+STATEMENTS = REPO / "tests" / "competency_models" / "data" / "statements"
 SITE = "https://peixun.example.edu.cn"
 VERBS = [
     "http://adlnet.gov/expapi/verbs/completed",
@@ -94,11 +96,5 @@ def measure_microseconds_per_statement(repeat: int = 400, rounds: int = 5) -> fl
     return best / (repeat * len(workload)) * 1e6
 
 
-def test_mapping_cost_per_statement_stays_within_budget() -> None:
-    microseconds = measure_microseconds_per_statement()
-    print(f"\nmapping: {microseconds:.2f} µs per statement (50 rules)")
-    assert microseconds < 50.0
-
-
 if __name__ == "__main__":
-    print(f"{measure_microseconds_per_statement(2000):.2f} µs per statement")
+    print(f"mapping: {measure_microseconds_per_statement(2000):.2f} µs per statement (50 rules)")
