@@ -12,6 +12,7 @@ from lti_tool.models.lrs import (
     StatementActivity,
     StatementAgent,
 )
+from lti_tool.models.lti import LtiDeployment, LtiPlatform, LtiSigningKey  # noqa: F401
 
 __all__ = [
     "Attachment",
