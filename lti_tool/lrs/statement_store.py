@@ -8,11 +8,12 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import ColumnElement, Table, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from lti_tool.db import executemany_plain
 from lti_tool.models.lrs import (
     OutboxEntry,
     Statement,
@@ -138,19 +139,19 @@ class StatementStore:
         )
         seq_by_id: dict[str, int] = {statement_id: seq for statement_id, seq in inserted}
         seqs = [seq_by_id[statement_id] for statement_id in ids]
-        agent_rows: list[dict[str, Any]] = []
-        activity_rows: list[dict[str, Any]] = []
+        agent_rows: list[tuple[int, str, bool]] = []
+        activity_rows: list[tuple[int, str, bool]] = []
         for seq, row in zip(seqs, rows, strict=True):
             keys = row.keys
-            agent_rows.extend(_index_rows(seq, "agent_key", keys.agents, keys.related_agents))
+            agent_rows.extend(_index_rows(seq, keys.agents, keys.related_agents))
             direct_activity = (keys.activity,) if keys.activity else ()
-            activity_rows.extend(
-                _index_rows(seq, "activity_id", direct_activity, keys.related_activities)
-            )
-        if agent_rows:
-            self._session.execute(_AGENTS.insert(), agent_rows)
-        if activity_rows:
-            self._session.execute(_ACTIVITIES.insert(), activity_rows)
+            activity_rows.extend(_index_rows(seq, direct_activity, keys.related_activities))
+        executemany_plain(
+            self._session, _AGENTS, ("statement_seq", "agent_key", "direct"), agent_rows
+        )
+        executemany_plain(
+            self._session, _ACTIVITIES, ("statement_seq", "activity_id", "direct"), activity_rows
+        )
         batch = json.dumps(seqs, separators=(",", ":"))
         self._session.execute(
             _OUTBOX.insert(),
@@ -238,13 +239,10 @@ class StatementStore:
 
 
 def _index_rows(
-    seq: int, column: str, direct: Iterable[str], related: Iterable[str]
-) -> list[dict[str, Any]]:
+    seq: int, direct: Iterable[str], related: Iterable[str]
+) -> list[tuple[int, str, bool]]:
     direct_set = set(direct)
-    keys = direct_set | set(related)
-    return [
-        {"statement_seq": seq, column: key, "direct": key in direct_set} for key in sorted(keys)
-    ]
+    return [(seq, key, key in direct_set) for key in sorted(direct_set.union(related))]
 
 
 def _property_conditions(query: StatementFilter) -> list[ColumnElement[bool]]:

@@ -22,7 +22,7 @@ from xapi import json_codec
 from xapi.attachments import AttachmentPart
 from xapi.comparison import statements_match
 from xapi.errors import Problem, StatementValidationError
-from xapi.indexing import IndexKeys, agent_key, index_keys
+from xapi.indexing import IndexKeys, index_keys
 from xapi.normalise import normalise_statement
 from xapi.syntax import parse_timestamp
 from xapi.validation import validate_statement, validate_statements
@@ -91,14 +91,18 @@ def store_statements(
         validate_statements(body, version)
         batch = body if isinstance(body, list) else [body]
     contents = check_attachments(batch, attachments, version)
-    normalised = [
-        normalise_statement(statement, stored=now, authority=caller.authority, version=version)
-        for statement in batch
+    prepared = [
+        _prepare(
+            normalise_statement(statement, stored=now, authority=caller.authority, version=version),
+            position,
+        )
+        for position, statement in enumerate(batch)
     ]
     for attempt in (1, 2):
         try:
+            # Only database work under the writer lock: everything above ran concurrently.
             with serialized_writes(session):
-                ids = _store_normalised(session, normalised, caller=caller, now=now)
+                ids = _store_prepared(session, prepared, caller=caller, now=now)
                 store_attachments(session, contents)
                 session.commit()
             return ids
@@ -118,50 +122,69 @@ def _with_put_id(statement: Mapping[str, Any], statement_id: str) -> dict[str, A
     return {**statement, "id": statement_id}
 
 
-def _store_normalised(
-    session: Session, statements: Sequence[dict[str, Any]], *, caller: Caller, now: datetime
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A normalised statement with everything derived from it that storing needs."""
+
+    statement: dict[str, Any]
+    keys: IndexKeys
+    document: str
+    timestamp: datetime | None
+    actor_name: str | None
+
+
+def _prepare(statement: dict[str, Any], position: int) -> _Prepared:
+    keys = index_keys(statement)
+    _check_indexable(keys, position)
+    actor_name = statement.get("actor", {}).get("name")
+    return _Prepared(
+        statement=statement,
+        keys=keys,
+        document=dumps(statement),
+        timestamp=parse_timestamp(statement["timestamp"]),
+        actor_name=actor_name if isinstance(actor_name, str) else None,
+    )
+
+
+def _store_prepared(
+    session: Session, prepared: Sequence[_Prepared], *, caller: Caller, now: datetime
 ) -> list[str]:
     store = StatementStore(session)
-    ids = [str(statement["id"]).lower() for statement in statements]
-    stored = store.documents_by_id(ids)
-    new: list[tuple[dict[str, Any], IndexKeys]] = []
-    for position, (statement, statement_id) in enumerate(zip(statements, ids, strict=True)):
-        if statement_id in stored:
-            if not statements_match(json_codec.loads(stored[statement_id]), statement):
-                raise StatementConflict(statement_id)
-            continue
-        keys = index_keys(statement)
-        _check_indexable(keys, position)
-        new.append((statement, keys))
+    stored = store.documents_by_id(item.keys.statement_id for item in prepared)
+    new: list[_Prepared] = []
+    for item in prepared:
+        existing = stored.get(item.keys.statement_id)
+        if existing is None:
+            new.append(item)
+        elif not statements_match(json_codec.loads(existing), item.statement):
+            raise StatementConflict(item.keys.statement_id)
     if new:
+        names = {
+            item.keys.actor: item.actor_name
+            for item in reversed(new)
+            if item.keys.actor is not None and item.actor_name is not None
+        }
         people = resolve_people(
             session,
-            (keys.actor for _, keys in new if keys.actor is not None),
+            (item.keys.actor for item in new if item.keys.actor is not None),
             now=now,
-            display_names=_actor_names(statement for statement, _ in new),
+            display_names=names,
         )
-        rows = [
-            StatementRow(
-                keys=keys,
-                document=dumps(statement),
-                stored=now,
-                timestamp=parse_timestamp(statement["timestamp"]) or now,
-                person_id=people.get(keys.actor) if keys.actor else None,
-            )
-            for statement, keys in new
-        ]
-        store.insert(rows, source_id=caller.source_id, now=now)
-    return [str(statement["id"]) for statement in statements]
-
-
-def _actor_names(statements: Any) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for statement in statements:
-        actor = statement.get("actor", {})
-        key = agent_key(actor)
-        if key is not None and isinstance(actor.get("name"), str):
-            names.setdefault(key, actor["name"])
-    return names
+        store.insert(
+            [
+                StatementRow(
+                    keys=item.keys,
+                    document=item.document,
+                    stored=now,
+                    timestamp=item.timestamp or now,
+                    person_id=people.get(item.keys.actor) if item.keys.actor else None,
+                )
+                for item in new
+            ],
+            source_id=caller.source_id,
+            now=now,
+        )
+    return [str(item.statement["id"]) for item in prepared]
 
 
 def _check_indexable(keys: IndexKeys, index: int) -> None:
