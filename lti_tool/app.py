@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lti_tool import errors, health, request_log
 from lti_tool.commands import register_core_commands
 from lti_tool.db import Database, make_engine
+from lti_tool.export import init_app as init_export
 from lti_tool.lrs import api as lrs_api
 from lti_tool.settings import Environment, Settings
 
@@ -47,5 +48,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     lrs_api.init_app(app)
+    init_export(app)
     register_core_commands(app.cli)
     return app
