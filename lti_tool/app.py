@@ -10,6 +10,7 @@ from lti_tool.commands import register_core_commands
 from lti_tool.db import Database, make_engine
 from lti_tool.export import init_app as init_export
 from lti_tool.lrs import api as lrs_api
+from lti_tool.lti import init_app as init_lti
 from lti_tool.settings import Environment, Settings
 
 
@@ -49,5 +50,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     lrs_api.init_app(app)
     init_export(app)
+    init_lti(app)
     register_core_commands(app.cli)
     return app

@@ -1,0 +1,235 @@
+"""Forged and tampered launches, signed with the platform's own key: all refused with 4xx.
+
+Covers the 1EdTech certification's "known bad payloads" for tools, and the gaps measured in
+pylti1p3 2.0.0 (reused nonce, replay, wrong azp, missing exp/iat, unknown issuer).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.lti_tool.lti.conftest import Browser, Login
+from tests.lti_tool.lti.platform import LEARNER, LaunchSpec, new_private_key_pem
+
+L = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def good_claims(browser: Browser, login: Login) -> dict[str, Any]:
+    """A valid resource-link launch for ``login``, as Moodle would send it (no azp)."""
+    now = int(time.time())
+    return {
+        "iss": browser.platform.url,
+        "aud": browser.platform.client_id,
+        "sub": "3",
+        "iat": now,
+        "exp": now + 60,
+        "nonce": login.nonce,
+        L + "message_type": "LtiResourceLinkRequest",
+        L + "version": "1.3.0",
+        L + "deployment_id": browser.platform.deployment_id,
+        L + "target_link_uri": browser.tool_url + "/lti/launch",
+        L + "resource_link": {"id": "7"},
+        L + "roles": [LEARNER],
+        L + "context": {"id": "2", "type": ["CourseSection"], "title": "课程"},
+    }
+
+
+def launch_with(
+    browser: Browser, change: Callable[[dict[str, Any]], None], **sign: Any
+) -> tuple[int, str]:
+    login = browser.login(LaunchSpec())
+    body = good_claims(browser, login)
+    change(body)
+    token = browser.platform.sign(body, **sign)
+    answer = browser.post_launch(token, login.state)
+    return answer.status_code, answer.text
+
+
+def drop(*names: str) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        for name in names:
+            body.pop(name, None)
+
+    return change
+
+
+def put(**values: Any) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        for name, value in values.items():
+            body[name.replace("__", "/")] = value
+
+    return change
+
+
+def test_a_hand_made_valid_launch_is_accepted(browser: Browser) -> None:
+    """The baseline every bad case below differs from in one way."""
+    status, text = launch_with(browser, lambda body: None)
+    assert status == 200, text
+
+
+KNOWN_BAD: dict[str, Callable[[dict[str, Any]], None]] = {
+    "missing exp": drop("exp"),
+    "missing iat": drop("iat"),
+    "expired": put(exp=int(time.time()) - 3600, iat=int(time.time()) - 3700),
+    "issued in the future": put(iat=int(time.time()) + 3600, exp=int(time.time()) + 3660),
+    "issued long ago": put(iat=int(time.time()) - 7200, exp=int(time.time()) + 60),
+    "wrong LTI version": put(**{L + "version": "1.2.0"}),
+    "no LTI version": drop(L + "version"),
+    "no message_type": drop(L + "message_type"),
+    "unknown message_type": put(**{L + "message_type": "LtiSomethingElse"}),
+    "no roles claim": drop(L + "roles"),
+    "no deployment_id": drop(L + "deployment_id"),
+    "unknown deployment_id": put(**{L + "deployment_id": "999"}),
+    "no resource_link id": put(**{L + "resource_link": {"title": "x"}}),
+    "no resource_link": drop(L + "resource_link"),
+    "no sub": drop("sub"),
+    "empty sub": put(sub=""),
+    "no nonce": drop("nonce"),
+    "another nonce": put(nonce="not-the-one-issued"),
+    "wrong aud": put(aud="someone-else"),
+    "wrong azp": put(azp="someone-else"),
+    "several audiences without azp": lambda body: body.update(aud=[body["aud"], "other"]),
+    "several audiences, azp another": lambda body: body.update(
+        aud=[body["aud"], "other"], azp="other"
+    ),
+    "unknown issuer": put(iss="https://unknown.example.edu"),
+    "no claims at all": lambda body: body.clear(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KNOWN_BAD))
+def test_known_bad_payload_is_refused_with_4xx(browser: Browser, case: str) -> None:
+    status, text = launch_with(browser, KNOWN_BAD[case])
+
+    assert 400 <= status < 500, (case, status, text[:300])
+
+
+def test_no_kid_in_header_is_refused(browser: Browser) -> None:
+    status, text = launch_with(browser, lambda body: None, headers={})
+    assert status == 400 and "kid" in text
+
+
+def test_incorrect_kid_is_refused_after_one_refetch(browser: Browser) -> None:
+    fetches = browser.platform.jwks_fetches
+    status, text = launch_with(browser, lambda body: None, headers={"kid": "no-such-key"})
+
+    assert status == 400 and "no-such-key" in text
+    assert browser.platform.jwks_fetches - fetches <= 2  # first fetch + at most one refetch
+
+
+def test_token_signed_by_another_key_with_the_platforms_kid_is_refused(browser: Browser) -> None:
+    login = browser.login(LaunchSpec())
+    body = good_claims(browser, login)
+    import jwt
+
+    token = jwt.encode(
+        body, new_private_key_pem(), algorithm="RS256", headers={"kid": browser.platform.kid}
+    )
+    assert browser.post_launch(token, login.state).status_code == 400
+
+
+def test_unsigned_token_is_refused(browser: Browser) -> None:
+    login = browser.login(LaunchSpec())
+    body = good_claims(browser, login)
+
+    def b64(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    token = b64({"alg": "none", "kid": browser.platform.kid}) + "." + b64(body) + "."
+    assert browser.post_launch(token, login.state).status_code == 400
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c", "e30.e30.e30"])
+def test_invalid_jwt_is_refused(browser: Browser, token: str) -> None:
+    login = browser.login(LaunchSpec())
+    assert 400 <= browser.post_launch(token, login.state).status_code < 500
+
+
+def test_exact_replay_of_token_and_state_is_refused(browser: Browser) -> None:
+    form = browser.authorize(browser.login(LaunchSpec()))
+    first = browser.post_launch(form["id_token"], form["state"])
+    again = browser.post_launch(form["id_token"], form["state"])
+
+    assert first.status_code == 200
+    assert again.status_code == 400
+
+
+def test_nonce_reused_in_a_new_token_is_refused(browser: Browser) -> None:
+    """A fresh login's state with a token carrying a nonce already used."""
+    first_login = browser.login(LaunchSpec())
+    used = good_claims(browser, first_login)
+    assert browser.post_launch(browser.platform.sign(used), first_login.state).status_code == 200
+
+    second_login = browser.login(LaunchSpec())
+    reuse = good_claims(browser, second_login) | {"nonce": first_login.nonce}
+    answer = browser.post_launch(browser.platform.sign(reuse), second_login.state)
+    assert answer.status_code == 400
+
+
+def test_state_never_issued_is_refused(browser: Browser) -> None:
+    login = browser.login(LaunchSpec())
+    token = browser.platform.sign(good_claims(browser, login))
+    assert browser.post_launch(token, "state-made-up").status_code == 400
+
+
+def test_missing_state_or_token_is_refused(browser: Browser) -> None:
+    login = browser.login(LaunchSpec())
+    assert browser.post_launch("", login.state).status_code == 400
+    assert browser.http.post(browser.tool_url + "/lti/launch", data={}).status_code == 400
+
+
+def test_login_from_unknown_issuer_is_a_4xx_page_naming_the_fix(browser: Browser) -> None:
+    params = browser.platform.login_params(LaunchSpec()) | {"iss": "https://nobody.example"}
+    answer = browser.http.post(
+        browser.tool_url + "/lti/login", data=params, headers={"Accept": "text/html"}
+    )
+
+    assert answer.status_code == 400
+    assert "trellis platforms add" in answer.text
+
+
+def test_login_without_login_hint_is_refused(browser: Browser) -> None:
+    params = browser.platform.login_params(LaunchSpec())
+    del params["login_hint"]
+    answer = browser.http.post(browser.tool_url + "/lti/login", data=params)
+    assert answer.status_code == 400
+
+
+def test_login_for_a_foreign_target_link_uri_is_refused(browser: Browser) -> None:
+    params = browser.platform.login_params(LaunchSpec()) | {
+        "target_link_uri": "https://evil.example/phish"
+    }
+    answer = browser.http.post(browser.tool_url + "/lti/login", data=params)
+    assert answer.status_code == 400
+
+
+ACCEPTED: dict[str, Callable[[dict[str, Any]], None]] = {
+    "multiple roles": put(
+        **{
+            L + "roles": [
+                LEARNER,
+                "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student",
+            ]
+        }
+    ),
+    "short role name": put(**{L + "roles": ["Learner"]}),
+    "unknown role": put(**{L + "roles": ["http://example.edu/roles#Dreamer"]}),
+    "no role": put(**{L + "roles": []}),
+    "no PII": drop("name", "given_name", "family_name", "email"),
+    "no context": drop(L + "context"),
+    "clock skew of a few seconds": put(iat=int(time.time()) + 10, exp=int(time.time()) + 70),
+    "azp equal to client id": lambda body: body.update(azp=body["aud"]),
+    "aud as a list of one": lambda body: body.update(aud=[body["aud"]]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED))
+def test_certification_valid_variants_are_accepted(browser: Browser, case: str) -> None:
+    status, text = launch_with(browser, ACCEPTED[case])
+    assert status == 200, (case, text[:500])
