@@ -1,6 +1,7 @@
 """Persisted models. Importing this package registers every table on ``Base.metadata``."""
 
 from lti_tool.db import Base
+from lti_tool.models import competencies as competencies  # registers the engine's tables
 from lti_tool.models import export as export  # registers the LRS export tables
 from lti_tool.models.cache import CacheEntry
 from lti_tool.models.identity import Person, PersonIdentifier
