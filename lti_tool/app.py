@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lti_tool import errors, health, request_log
 from lti_tool.commands import register_core_commands
+from lti_tool.competencies import init_app as init_competencies
 from lti_tool.db import Database, make_engine
 from lti_tool.export import init_app as init_export
 from lti_tool.lrs import api as lrs_api
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     lrs_api.init_app(app)
+    init_competencies(app)
     init_export(app)
     init_lti(app)
     register_core_commands(app.cli)
