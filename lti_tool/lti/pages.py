@@ -4,13 +4,13 @@ deep-linking picker. Each use case returns a template name and what it renders.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lti_tool.competencies import programmes, queries
 from lti_tool.competencies.overview import CohortRow, TeacherOverview
 from lti_tool.lti import claims, services
 from lti_tool.lti.claims import LaunchFacts, LinkTarget, View
@@ -44,7 +44,7 @@ def land(session: Session, launch: TrellisMessageLaunch, *, now: datetime, launc
     """
     facts = LaunchFacts.from_claims(launch.get_launch_data())
     person_id = services.person_for_launch(session, facts, now=now)
-    programme_id = _programme_for(session, facts, person_id, now=now)
+    _join_programme(session, facts, person_id, now=now)
     base = {"facts": facts, "t": texts(facts.locale), "launch_id": launch_id}
     if facts.message_type == claims.DEEP_LINKING_REQUEST:
         if facts.view is not View.TRAINER:
@@ -55,8 +55,10 @@ def land(session: Session, launch: TrellisMessageLaunch, *, now: datetime, launc
             )
         return Page("lti/deep_link.html", {**base, "choices": CHOICES})
     if facts.view is View.TRAINER:
-        return trainer_page(session, launch, facts, programme_id, now=now, base=base)
-    overview = _queries().teacher_overview(session, person_id, programme_id=programme_id)
+        return trainer_page(session, launch, facts, now=now, base=base)
+    # Across programmes: the context's own programme only holds evidence once an administrator
+    # binds its course, and a teacher's growth is theirs wherever it was observed.
+    overview = queries.teacher_overview(session, person_id)
     return Page(
         "lti/teacher.html",
         {
@@ -72,7 +74,6 @@ def trainer_page(
     session: Session,
     launch: TrellisMessageLaunch,
     facts: LaunchFacts,
-    programme_id: str | None,
     *,
     now: datetime,
     base: dict[str, Any],
@@ -85,9 +86,7 @@ def trainer_page(
         ]
     except services.ServiceUnavailable as error:
         members, problem = [], problem_text(facts.locale, str(error))
-    rows = _queries().cohort_overview(
-        session, [m.person_id for m in members], programme_id=programme_id
-    )
+    rows = queries.cohort_overview(session, [m.person_id for m in members])
     lines = [
         RosterLine(name=m.name or m.user_id, row=rows.get(m.person_id) or _empty_row(m.person_id))
         for m in members
@@ -107,12 +106,10 @@ def _empty_row(person_id: str) -> CohortRow:
     )
 
 
-def _programme_for(
-    session: Session, facts: LaunchFacts, person_id: str, *, now: datetime
-) -> str | None:
+def _join_programme(session: Session, facts: LaunchFacts, person_id: str, *, now: datetime) -> None:
+    """Make the course's programme known to the engine, and the launching teacher its member."""
     if facts.context_id is None:
-        return None
-    programmes = importlib.import_module("lti_tool.competencies.programmes")
+        return
     programme = programmes.ensure_programme_for_context(
         session,
         issuer=facts.issuer,
@@ -120,10 +117,5 @@ def _programme_for(
         title=facts.context_title or facts.context_id,
         now=now,
     )
-    if facts.view is View.TEACHER:
-        programmes.add_members(session, programme.id, [person_id])
-    return str(programme.id)
-
-
-def _queries() -> Any:
-    return importlib.import_module("lti_tool.competencies.queries")
+    role = programmes.TRAINER if facts.view is View.TRAINER else programmes.TEACHER
+    programmes.add_members(session, programme.id, [person_id], role=role)

@@ -46,7 +46,7 @@ def register(session: Session, platform: FakePlatform, *, active: bool = True) -
     registrations.add_platform(
         session,
         registrations.PlatformFields(
-            issuer=platform.url,
+            issuer=platform.iss,
             client_id=platform.client_id,
             auth_login_url=platform.url + "/mod/lti/auth.php",
             auth_token_url=platform.url + "/mod/lti/token.php",

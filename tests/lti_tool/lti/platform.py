@@ -115,9 +115,15 @@ class FakePlatform:
     """One Moodle-like platform with one tool registration, and what it has received."""
 
     def __init__(
-        self, tool_url: str, *, client_id: str = "trellis-client", deployment_id: str = "1"
+        self,
+        tool_url: str,
+        *,
+        client_id: str = "trellis-client",
+        deployment_id: str = "1",
+        issuer: str | None = None,
     ):
         self.tool_url = tool_url
+        self.issuer = issuer
         self.client_id = client_id
         self.deployment_id = deployment_id
         self.private_key = new_private_key_pem()
@@ -132,10 +138,15 @@ class FakePlatform:
         self.app = self._build_app()
 
     # -- registration -------------------------------------------------------------------------
+    @property
+    def iss(self) -> str:
+        """The issuer (Moodle: its wwwroot), which need not be where this fake listens."""
+        return self.issuer or self.url
+
     def registration(self) -> Registration:
         return (
             Registration()
-            .set_iss(self.url)
+            .set_iss(self.iss)
             .set_client_id(self.client_id)
             .set_deployment_id(self.deployment_id)
             .set_oidc_login_url(self.tool_url + "/lti/login")
@@ -164,7 +175,7 @@ class FakePlatform:
         hint = secrets.token_hex(8)
         self.specs[hint] = spec
         return {
-            "iss": self.url,
+            "iss": self.iss,
             "target_link_uri": self.tool_url + "/lti/launch",
             "login_hint": spec.user_id,
             "lti_message_hint": hint,

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import jwt
+import requests
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.competencies.processing import process_all
+from lti_tool.db import database
 from lti_tool.identity import account_key
 from lti_tool.models.identity import Person, PersonIdentifier
-from tests.lti_tool.lti.conftest import Browser
-from tests.lti_tool.lti.platform import INSTRUCTOR, LEARNER, LaunchSpec
+from tests.lti_tool.competencies.conftest import MOODLE
+from tests.lti_tool.competencies.test_end_to_end import cohort_statements, set_up_programme
+from tests.lti_tool.lrs.conftest import XapiClient, make_source
+from tests.lti_tool.lti.conftest import Browser, register
+from tests.lti_tool.lti.platform import INSTRUCTOR, LEARNER, FakePlatform, LaunchSpec
 
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 
@@ -106,7 +114,7 @@ def test_roster_lists_teachers_who_never_launched(browser: Browser, db_session: 
     assert "从未打开的老师" in page.text
     assert ">32<" in page.text  # no name shared: the user id stands in
     assert "从未" in page.text  # never active
-    key = account_key(browser.platform.url, "31")
+    key = account_key(browser.platform.iss, "31")
     assert db_session.get(PersonIdentifier, key) is not None
 
 
@@ -123,7 +131,7 @@ def test_launch_links_the_user_to_the_person_xapi_statements_name(
     """Moodle's logstore_xapi names the user account{homePage: wwwroot, name: id}."""
     browser.launch(LaunchSpec(user_id="77", name="赵老师"))
 
-    key = account_key(browser.platform.url, "77")
+    key = account_key(browser.platform.iss, "77")
     identifier = db_session.get(PersonIdentifier, key)
     assert identifier is not None
     person = db_session.get(Person, identifier.person_id)
@@ -166,3 +174,23 @@ def _auto_submit(html: str) -> dict[str, object]:
 
     fields = form_fields(html)
     return {"url": fields.pop("action"), "data": fields}
+
+
+def test_teacher_sees_the_evidence_moodles_log_store_sent(
+    tool_url: str, app: Flask, client: FlaskClient, runner: FlaskCliRunner, db_session: Session
+) -> None:
+    """Issue 5, identity: statements naming account{homePage: wwwroot, name: 1024} and a launch
+    with iss = wwwroot, sub = 1024 are one person, whose evidence the launch shows."""
+    set_up_programme(runner)
+    moodle = XapiClient(client, make_source(app, "moodle"))
+    assert moodle.post(cohort_statements()["1024"]).status_code == 200
+    assert process_all(database(app).sessionmaker, home_page="http://localhost/xapi") >= 1
+
+    with FakePlatform(tool_url, issuer=MOODLE).serving() as platform, requests.Session() as http:
+        register(db_session, platform)
+        page = Browser(tool_url, platform, http).launch(LaunchSpec(user_id="1024"))
+
+    assert page.status_code == 200, page.text
+    assert "3.1.1" in page.text
+    assert page.text.count("<tr>") >= 1 + 3  # header, estimate, evidence rows
+    assert "还没有证据" not in page.text

@@ -24,7 +24,7 @@ def good_claims(browser: Browser, login: Login) -> dict[str, Any]:
     """A valid resource-link launch for ``login``, as Moodle would send it (no azp)."""
     now = int(time.time())
     return {
-        "iss": browser.platform.url,
+        "iss": browser.platform.iss,
         "aud": browser.platform.client_id,
         "sub": "3",
         "iat": now,
