@@ -67,7 +67,9 @@ class ExportDelivery(Base):
 
     __tablename__ = "lrs_export_deliveries"
     __table_args__ = (
-        Index("ix_lrs_export_deliveries_remote_state_seq", "remote_id", "state", "statement_seq"),
+        # State first: the queue head of a target and the pending/dead counts of /healthz both
+        # read only the rows not yet sent, however many have been.
+        Index("ix_lrs_export_deliveries_state_remote_seq", "state", "remote_id", "statement_seq"),
     )
 
     remote_id: Mapped[int] = mapped_column(

@@ -55,12 +55,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('remote_id', 'statement_seq', name=op.f('pk_lrs_export_deliveries'))
     )
     with op.batch_alter_table('lrs_export_deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_lrs_export_deliveries_remote_state_seq', ['remote_id', 'state', 'statement_seq'], unique=False)
+        batch_op.create_index('ix_lrs_export_deliveries_state_remote_seq', ['state', 'remote_id', 'statement_seq'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('lrs_export_deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_lrs_export_deliveries_remote_state_seq')
+        batch_op.drop_index('ix_lrs_export_deliveries_state_remote_seq')
 
     op.drop_table('lrs_export_deliveries')
     op.drop_table('lrs_remotes')
