@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -231,6 +232,65 @@ def post_all(port: int, auth: str, bodies: list[bytes], clients: int) -> tuple[f
     return elapsed, latencies
 
 
+QUERIES = {
+    "newest page (limit 100)": "limit=100",
+    "agent": "agent={agent}&limit=100",
+    "verb": "verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fattended&limit=100",
+    "activity": f"activity={quote(MOODLE + '/mod/quiz/view.php?id=305', safe='')}&limit=100",
+    "activity, related": (
+        f"activity={quote(MOODLE + '/course/view.php?id=3', safe='')}"
+        "&related_activities=true&limit=100"
+    ),
+    "registration": f"registration={uuid.UUID(int=4)}&limit=100",
+    "agent + verb + since": (
+        "agent={agent}&verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fcompleted"
+        "&since=2020-01-01T00%3A00%3A00Z&limit=100"
+    ),
+}
+
+
+@dataclass
+class QueryRun:
+    """Latency of one kind of GET at one store size."""
+
+    database: str
+    stored: int
+    name: str
+    latencies_ms: list[float]
+
+    def row(self) -> str:
+        ordered = sorted(self.latencies_ms)
+        p50 = statistics.median(ordered)
+        p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+        return f"| {self.database} | {self.stored:,} | {self.name} | {p50:.1f} | {p95:.1f} |"
+
+
+def time_queries(port: int, auth: str, database: str, stored: int, rounds: int) -> list[QueryRun]:
+    """Time each kind of GET ``rounds`` times, one at a time."""
+    runs = []
+    for name, template in QUERIES.items():
+        latencies = []
+        for n in range(rounds):
+            agent = quote(
+                json.dumps({"account": {"homePage": MOODLE, "name": str(n * 37 % TEACHERS)}})
+            )
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            started = time.perf_counter()
+            connection.request(
+                "GET",
+                "/xapi/statements?" + template.format(agent=agent),
+                headers={"Authorization": auth, "X-Experience-API-Version": "1.0.3"},
+            )
+            response = connection.getresponse()
+            response.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+            connection.close()
+            if response.status != 200:
+                raise RuntimeError(f"GET {name} answered {response.status}")
+        runs.append(QueryRun(database, stored, name, latencies))
+    return runs
+
+
 def bodies_for(start: int, count: int, batch: int) -> list[bytes]:
     return [
         json.dumps([moodle_statement(n) for n in range(i, min(i + batch, start + count))]).encode()
@@ -247,7 +307,9 @@ class Counter:
         return start
 
 
-def bench_database(name: str, url: str, args: argparse.Namespace, results: list[Run]) -> None:
+def bench_database(
+    name: str, url: str, args: argparse.Namespace, results: list[Run], queries: list[QueryRun]
+) -> None:
     with tempfile.TemporaryDirectory(prefix=f"trellis-bench-{name}-") as folder:
         instance = Path(folder)
         if name == "sqlite":
@@ -271,6 +333,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace, results: list[
                         port, auth, bodies_for(counter.take(missing), missing, 500), args.clients
                     )
                     print(f"[{name}]   filled in {time.perf_counter() - started:.0f} s", flush=True)
+                queries.extend(time_queries(port, auth, name, counter.next, args.query_rounds))
                 for batch in args.batches:
                     count = args.statements if batch > 1 else args.statements // 10
                     bodies = bodies_for(counter.take(count), count, batch)
@@ -298,6 +361,7 @@ def main() -> None:
     )
     parser.add_argument("--statements", type=int, default=30_000, help="statements per measurement")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--query-rounds", type=int, default=30, help="GETs timed per kind")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client connections")
     parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -305,10 +369,11 @@ def main() -> None:
     args = parser.parse_args()
 
     results: list[Run] = []
+    queries: list[QueryRun] = []
     print("| database | stored before | batch | statements | statements/s | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     if args.db in ("sqlite", "both"):
-        bench_database("sqlite", "", args, results)
+        bench_database("sqlite", "", args, results, queries)
     if args.db in ("postgres", "both"):
         database_name = f"trellis_bench_{os.getpid()}"
         admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
@@ -316,11 +381,18 @@ def main() -> None:
             connection.execute(text(f'CREATE DATABASE "{database_name}"'))
         try:
             url = make_url(args.pg_admin_url).set(database=database_name)
-            bench_database("postgres", url.render_as_string(hide_password=False), args, results)
+            bench_database(
+                "postgres", url.render_as_string(hide_password=False), args, results, queries
+            )
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
             admin.dispose()
+    print()
+    print("| database | stored | GET | p50 ms | p95 ms |")
+    print("|---|---:|---|---:|---:|")
+    for query in queries:
+        print(query.row())
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, exists, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, select, update
+from sqlalchemy.orm import Session, aliased
 
 from lti_tool.db import executemany_plain
 from lti_tool.models.lrs import (
@@ -19,6 +19,7 @@ from lti_tool.models.lrs import (
     Statement,
     StatementActivity,
     StatementAgent,
+    StatementReference,
 )
 from xapi.indexing import IndexKeys
 
@@ -29,6 +30,7 @@ _STATEMENTS = cast(Table, Statement.__table__)
 _AGENTS = cast(Table, StatementAgent.__table__)
 _ACTIVITIES = cast(Table, StatementActivity.__table__)
 _OUTBOX = cast(Table, OutboxEntry.__table__)
+_REFERENCES = cast(Table, StatementReference.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,6 @@ class StatementStore:
                     "verb_id": row.keys.verb,
                     "activity_id": row.keys.activity,
                     "registration": row.keys.registration,
-                    "statement_ref": row.keys.statement_ref,
                     "voids_id": row.keys.voided_statement_id,
                     "voided": row.keys.voided_statement_id is None
                     and row.keys.statement_id in already_voided,
@@ -152,6 +153,12 @@ class StatementStore:
         executemany_plain(
             self._session, _ACTIVITIES, ("statement_seq", "activity_id", "direct"), activity_rows
         )
+        references = [
+            (seq, row.keys.statement_ref)
+            for seq, row in zip(seqs, rows, strict=True)
+            if row.keys.statement_ref is not None
+        ]
+        executemany_plain(self._session, _REFERENCES, ("statement_seq", "target_id"), references)
         batch = json.dumps(seqs, separators=(",", ":"))
         self._session.execute(
             _OUTBOX.insert(),
@@ -205,24 +212,29 @@ class StatementStore:
 
         Voided statements are never returned. A statement that refers by StatementRef to a
         statement meeting the filters meets them too (xAPI 1.0.3 Communication 2.1.3, "Filter
-        Conditions for StatementRefs"), though its own properties do not.
+        Conditions for StatementRefs"), though its own properties do not; those come from a
+        second query over the (small) reference table, and the two pages are merged.
         """
-        conditions = _property_conditions(query)
-        if conditions:
-            own_match = and_(*conditions)
-            # Targets may themselves be voided: what refers to them still matches.
-            targets = select(Statement.id).where(own_match).scalar_subquery()
-            match: ColumnElement[bool] = or_(
-                own_match,
-                and_(Statement.statement_ref.is_not(None), Statement.statement_ref.in_(targets)),
+        own = _property_conditions(query, Statement)
+        page = self._page(query, limit, *own)
+        if own:
+            target = aliased(Statement)
+            refers_to_match = Statement.seq.in_(
+                select(StatementReference.statement_seq)
+                .join(target, target.id == StatementReference.target_id)
+                .where(*_property_conditions(query, target))
             )
-        else:
-            match = Statement.voided.is_(False)
+            page = _merge(page, self._page(query, limit, refers_to_match), query, limit)
+        return page
+
+    def _page(
+        self, query: StatementFilter, limit: int, *match: ColumnElement[bool]
+    ) -> list[StoredStatement]:
         order = Statement.seq.asc() if query.ascending else Statement.seq.desc()
         stmt = (
             select(Statement.seq, Statement.stored, Statement.document)
             .where(
-                match,
+                *match,
                 Statement.voided.is_(False),
                 *_time_conditions(query),
                 *_paging_conditions(query),
@@ -238,6 +250,17 @@ class StatementStore:
         ]
 
 
+def _merge(
+    first: list[StoredStatement],
+    second: list[StoredStatement],
+    query: StatementFilter,
+    limit: int,
+) -> list[StoredStatement]:
+    by_seq = {row.seq: row for row in (*first, *second)}
+    ordered = sorted(by_seq.values(), key=lambda row: row.seq, reverse=not query.ascending)
+    return ordered[:limit]
+
+
 def _index_rows(
     seq: int, direct: Iterable[str], related: Iterable[str]
 ) -> list[tuple[int, str, bool]]:
@@ -245,30 +268,35 @@ def _index_rows(
     return [(seq, key, key in direct_set) for key in sorted(direct_set.union(related))]
 
 
-def _property_conditions(query: StatementFilter) -> list[ColumnElement[bool]]:
+def _property_conditions(
+    query: StatementFilter, statement: type[Statement]
+) -> list[ColumnElement[bool]]:
+    """The filters on a statement's own properties, for ``statement`` (the table or an alias).
+
+    Agent and related-activity filters are ``seq IN (…)`` over their index tables, which
+    planners drive from the index; ``EXISTS`` made SQLite walk every statement instead.
+    """
     conditions: list[ColumnElement[bool]] = []
     if query.agent is not None:
-        agent_match = [
-            StatementAgent.statement_seq == Statement.seq,
-            StatementAgent.agent_key == query.agent,
-        ]
+        agents = select(StatementAgent.statement_seq).where(StatementAgent.agent_key == query.agent)
         if not query.related_agents:
-            agent_match.append(StatementAgent.direct.is_(True))
-        conditions.append(exists().where(*agent_match))
+            agents = agents.where(StatementAgent.direct.is_(True))
+        conditions.append(statement.seq.in_(agents))
     if query.verb is not None:
-        conditions.append(Statement.verb_id == query.verb)
+        conditions.append(statement.verb_id == query.verb)
     if query.activity is not None:
         if query.related_activities:
             conditions.append(
-                exists().where(
-                    StatementActivity.statement_seq == Statement.seq,
-                    StatementActivity.activity_id == query.activity,
+                statement.seq.in_(
+                    select(StatementActivity.statement_seq).where(
+                        StatementActivity.activity_id == query.activity
+                    )
                 )
             )
         else:
-            conditions.append(Statement.activity_id == query.activity)
+            conditions.append(statement.activity_id == query.activity)
     if query.registration is not None:
-        conditions.append(Statement.registration == query.registration)
+        conditions.append(statement.registration == query.registration)
     return conditions
 
 

@@ -13,6 +13,7 @@ from lti_tool.models.lrs import (
     Statement,
     StatementActivity,
     StatementAgent,
+    StatementReference,
 )
 from lti_tool.models.lti import LtiDeployment, LtiPlatform, LtiSigningKey  # noqa: F401
 
@@ -28,4 +29,5 @@ __all__ = [
     "Statement",
     "StatementActivity",
     "StatementAgent",
+    "StatementReference",
 ]

@@ -65,7 +65,6 @@ class Statement(Base):
     verb_id: Mapped[str] = mapped_column(String(IRI_LENGTH))
     activity_id: Mapped[str | None] = mapped_column(String(IRI_LENGTH))
     registration: Mapped[str | None] = mapped_column(String(36))
-    statement_ref: Mapped[str | None] = mapped_column(String(36), index=True)
     voids_id: Mapped[str | None] = mapped_column(String(36), index=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     stored: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -97,6 +96,24 @@ class StatementActivity(Base):
     )
     activity_id: Mapped[str] = mapped_column(String(IRI_LENGTH), primary_key=True)
     direct: Mapped[bool] = mapped_column(Boolean)
+
+
+class StatementReference(Base):
+    """A statement whose object is a StatementRef, and the id it refers to.
+
+    Such statements also match the GET filters their target matches (Communication 2.1.3,
+    "Filter Conditions for StatementRefs"). They are few (mostly voiding statements), so this
+    table is small and a query reads it whole, then checks each target by its unique id —
+    rather than walking every statement that meets the filter. ``target_id`` is deliberately
+    not indexed, which keeps query planners driving from this table.
+    """
+
+    __tablename__ = "xapi_statement_refs"
+
+    statement_seq: Mapped[int] = mapped_column(
+        ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[str] = mapped_column(String(36))
 
 
 class OutboxEntry(Base):

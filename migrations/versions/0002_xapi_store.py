@@ -77,7 +77,6 @@ def upgrade() -> None:
     sa.Column('verb_id', sa.String(length=2048), nullable=False),
     sa.Column('activity_id', sa.String(length=2048), nullable=True),
     sa.Column('registration', sa.String(length=36), nullable=True),
-    sa.Column('statement_ref', sa.String(length=36), nullable=True),
     sa.Column('voids_id', sa.String(length=36), nullable=True),
     sa.Column('voided', sa.Boolean(), nullable=False),
     sa.Column('stored', sa.DateTime(timezone=True), nullable=False),
@@ -93,7 +92,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_xapi_statements_person_seq', ['person_id', 'seq'], unique=False)
         batch_op.create_index('ix_xapi_statements_registration_seq', ['registration', 'seq'], unique=False)
         batch_op.create_index('ix_xapi_statements_source_seq', ['source_id', 'seq'], unique=False)
-        batch_op.create_index(batch_op.f('ix_xapi_statements_statement_ref'), ['statement_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_xapi_statements_stored'), ['stored'], unique=False)
         batch_op.create_index('ix_xapi_statements_verb_seq', ['verb_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_xapi_statements_voids_id'), ['voids_id'], unique=False)
@@ -108,6 +106,12 @@ def upgrade() -> None:
     with op.batch_alter_table('xapi_outbox', schema=None) as batch_op:
         batch_op.create_index('ix_xapi_outbox_consumer_id', ['consumer', 'id'], unique=False)
 
+    op.create_table('xapi_statement_refs',
+    sa.Column('statement_seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('target_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['statement_seq'], ['xapi_statements.seq'], name=op.f('fk_xapi_statement_refs_statement_seq_xapi_statements'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('statement_seq', name=op.f('pk_xapi_statement_refs'))
+    )
     op.create_table('xapi_statement_activities',
     sa.Column('statement_seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('activity_id', sa.String(length=2048), nullable=False),
@@ -138,6 +142,7 @@ def downgrade() -> None:
     with op.batch_alter_table('xapi_statement_activities', schema=None) as batch_op:
         batch_op.drop_index('ix_xapi_statement_activities_id_seq')
 
+    op.drop_table('xapi_statement_refs')
     op.drop_table('xapi_statement_activities')
     with op.batch_alter_table('xapi_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_xapi_outbox_consumer_id')
@@ -147,7 +152,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_xapi_statements_voids_id'))
         batch_op.drop_index('ix_xapi_statements_verb_seq')
         batch_op.drop_index(batch_op.f('ix_xapi_statements_stored'))
-        batch_op.drop_index(batch_op.f('ix_xapi_statements_statement_ref'))
         batch_op.drop_index('ix_xapi_statements_source_seq')
         batch_op.drop_index('ix_xapi_statements_registration_seq')
         batch_op.drop_index('ix_xapi_statements_person_seq')

@@ -333,3 +333,22 @@ def test_about_needs_no_credentials(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert "1.0.3" in response.json["version"]  # type: ignore[index]
     assert "2.0.0" in response.json["version"]  # type: ignore[index]
+
+
+def test_a_statement_referring_to_a_match_matches_too(xapi: XapiClient) -> None:
+    """Communication 2.1.3, Filter Conditions for StatementRefs: a statement whose object is a
+    StatementRef to a statement meeting the filters is returned with it."""
+    target = moodle_statement("9", verb="http://adlnet.gov/expapi/verbs/passed")
+    comment = {
+        "id": str(uuid.uuid4()),
+        "actor": {"account": {"homePage": MOODLE, "name": "trainer-1"}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+        "object": {"objectType": "StatementRef", "id": target["id"]},
+    }
+    unrelated = moodle_statement("9")
+    xapi.post([target, comment, unrelated])
+
+    response = xapi.get("verb=http://adlnet.gov/expapi/verbs/passed")
+
+    ids = [s["id"] for s in response.json["statements"]]  # type: ignore[index]
+    assert ids == [comment["id"], target["id"]]
