@@ -136,3 +136,15 @@ def load_data(name: str) -> dict[str, Any]:
 def data_files() -> list[Path]:
     """Every sample statement under ``tests/xapi/data``."""
     return sorted(DATA_DIR.glob("*.json"))
+
+
+def value_paths(node: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and indexes) to a value inside ``node``, the empty path included."""
+    found = [trail]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(value_paths(value, (*trail, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(value_paths(value, (*trail, index)))
+    return found

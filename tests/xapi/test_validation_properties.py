@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.xapi.builders import full_statement, load_data, substatement
+from tests.xapi.builders import full_statement, load_data, substatement, value_paths
 from xapi.comparison import statements_match
 from xapi.errors import StatementValidationError
 from xapi.formats import ResponseFormat, format_statement
@@ -58,18 +58,6 @@ def _assert_only_our_error(body: Any, version: XapiVersion) -> None:
             assert all(problem.path and problem.rule for problem in error.problems)
 
 
-def _locations(node: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path to a value inside ``node``."""
-    found = [trail]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.extend(_locations(value, (*trail, key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found.extend(_locations(value, (*trail, index)))
-    return found
-
-
 @given(body=json_values, version=versions)
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_random_json_raises_only_statement_validation_error(
@@ -99,7 +87,7 @@ def test_mutated_statements_raise_only_statement_validation_error(
     """A valid statement with one value replaced, removed or added anywhere is either still
     valid or rejected with paths; never a crash."""
     statement = copy.deepcopy(seed)
-    locations = [trail for trail in _locations(statement) if trail]
+    locations = [trail for trail in value_paths(statement) if trail]
     trail = locations[choice % len(locations)]
     parent: Any = statement
     for step in trail[:-1]:
@@ -144,7 +132,7 @@ def test_any_valid_statement_normalises_to_a_valid_matching_statement(
     matches it under the comparison rules (so a re-POST is not a conflict), and yields index
     keys and every response format without error."""
     statement = copy.deepcopy(seed)
-    locations = [trail for trail in _locations(statement) if trail]
+    locations = [trail for trail in value_paths(statement) if trail]
     trail = locations[choice % len(locations)]
     parent: Any = statement
     for step in trail[:-1]:

@@ -10,20 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.lti_tool.lrs.conftest import XapiClient
+from tests.xapi.builders import value_paths
 from tests.xapi.test_validation_properties import VALID_SEEDS, json_values
 
 _ANSWERS = {200, 400, 409}
-
-
-def _locations(node: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [trail]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.extend(_locations(value, (*trail, key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found.extend(_locations(value, (*trail, index)))
-    return found
 
 
 def _assert_clear_answer(xapi: XapiClient, body: Any) -> None:
@@ -50,7 +40,8 @@ def test_a_statement_with_any_value_replaced_is_stored_or_refused_with_a_path(
     xapi: XapiClient, seed: dict[str, Any], choice: int, replacement: Any, as_batch: bool
 ) -> None:
     statement = copy.deepcopy(seed)
-    trail = [t for t in _locations(statement) if t][choice % (len(_locations(statement)) - 1)]
+    paths = [path for path in value_paths(statement) if path]
+    trail = paths[choice % len(paths)]
     parent: Any = statement
     for step in trail[:-1]:
         parent = parent[step]
