@@ -319,12 +319,16 @@ def competencies_worker(interval: float, batch: int, max_idle: float | None) -> 
 )
 @click.option("--dry-run", is_flag=True, help="Compute and compare; write nothing.")
 @click.option("--diff", is_flag=True, help="List the teachers whose levels would change.")
+@click.option(
+    "--workers", default=2, show_default=True, help="Processes that map and replay statements."
+)
 def competencies_rebuild(
     programme_id: str | None,
     ruleset_id: str | None,
     ruleset_version: int | None,
     dry_run: bool,
     diff: bool,
+    workers: int,
 ) -> None:
     """Recompute evidence, estimates and trajectories from the statements, deterministically."""
     if diff and not dry_run:
@@ -348,6 +352,7 @@ def competencies_rebuild(
                 dry_run=dry_run,
                 progress=bar.update,
                 setup=setup,
+                workers=workers,
             )
         if dry_run:
             session.rollback()

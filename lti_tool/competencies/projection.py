@@ -7,7 +7,7 @@ of its evidence, with the pure core (``competency_models.trajectory``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from competency_models.evidence import CompetencyRef, Evidence, EvidenceKind, Provenance
 from competency_models.inference import Estimate
-from competency_models.mapping import StatementView, evidence_for
+from competency_models.mapping import evidence_for
 from competency_models.trajectory import Trajectory, build_trajectory
 from lti_tool.competencies.clock import as_utc
 from lti_tool.competencies.mapping_setup import MappingSetup
+from lti_tool.db import executemany_plain
 from lti_tool.models.competencies import (
     EstimateRecord,
     EvidenceRecord,
@@ -33,9 +34,9 @@ from xapi.trellis_vocabulary import is_trellis_statement
 StreamKey = tuple[str, str, str, str]
 """``(scope, person id, framework id, code)``: one stream of evidence."""
 
-_EVIDENCE = cast(Table, EvidenceRecord.__table__)
-_ESTIMATES = cast(Table, EstimateRecord.__table__)
-_POINTS = cast(Table, TrajectoryPointRecord.__table__)
+EVIDENCE_TABLE = cast(Table, EvidenceRecord.__table__)
+ESTIMATES_TABLE = cast(Table, EstimateRecord.__table__)
+POINTS_TABLE = cast(Table, TrajectoryPointRecord.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +116,11 @@ def map_statement(setup: MappingSetup, statement: StatementInput) -> list[Mapped
     document = orjson.loads(statement.document)
     if is_trellis_statement(document):
         return []
-    view = StatementView(document)
     found: list[MappedEvidence] = []
-    for scope_id in setup.scopes_for(view.module_keys()):
+    # Direct alignment only when some candidate URI names a competency: the check is a few
+    # dict lookups, the engine's own pass reads the statement again.
+    alignment = setup.alignment if _may_be_aligned(document, setup.alignment) else None
+    for scope_id in setup.scopes_for(activity_ids(document)):
         scope = setup.scopes[scope_id]
         items = evidence_for(
             document,
@@ -125,7 +128,7 @@ def map_statement(setup: MappingSetup, statement: StatementInput) -> list[Mapped
             scope.rulesets,
             programme_id=scope_id or None,
             module_competencies=scope.module_competencies,
-            alignment=setup.alignment,
+            alignment=alignment,
             statement_id=statement.statement_id,
         )
         for position, item in enumerate(items):
@@ -139,6 +142,95 @@ def map_statement(setup: MappingSetup, statement: StatementInput) -> list[Mapped
                 continue
             found.append(MappedEvidence(scope_id, position, statement.seq, item))
     return found
+
+
+def _may_be_aligned(statement: Any, alignment: Mapping[str, object]) -> bool:
+    """Whether the object id, its moreInfo or a category id is a competency URI."""
+    if not alignment:
+        return False
+    target = statement.get("object")
+    if isinstance(target, dict):
+        if target.get("id") in alignment:
+            return True
+        definition = target.get("definition")
+        if isinstance(definition, dict) and definition.get("moreInfo") in alignment:
+            return True
+    context = statement.get("context")
+    activities = context.get("contextActivities") if isinstance(context, dict) else None
+    entries = activities.get("category") if isinstance(activities, dict) else None
+    if isinstance(entries, dict):
+        entries = [entries]
+    return isinstance(entries, list) and any(
+        isinstance(entry, dict) and entry.get("id") in alignment for entry in entries
+    )
+
+
+def activity_ids(statement: Any) -> tuple[str, ...]:
+    """The object id and the parent and grouping activity ids: where a programme is found.
+
+    The same activities ``StatementView.module_keys`` reads, read straight from the dict: this
+    runs once per statement in a rebuild.
+    """
+    found: list[str] = []
+    target = statement.get("object")
+    if isinstance(target, dict) and isinstance(target.get("id"), str):
+        found.append(target["id"])
+    context = statement.get("context")
+    activities = context.get("contextActivities") if isinstance(context, dict) else None
+    if isinstance(activities, dict):
+        for kind in ("parent", "grouping"):
+            entries = activities.get(kind)
+            if isinstance(entries, dict):
+                entries = [entries]
+            if isinstance(entries, list):
+                found.extend(
+                    entry["id"]
+                    for entry in entries
+                    if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                )
+    return tuple(found)
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert plain rows through the driver (the rebuild writes millions).
+
+    Datetimes are passed as SQLAlchemy itself would store them: naive UTC text on SQLite,
+    timezone-aware values on PostgreSQL.
+    """
+    if not rows:
+        return
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    columns, values = row_values(rows, sqlite=sqlite)
+    insert_values(session, table, columns, values)
+
+
+RowValues = tuple[list[str], list[tuple[Any, ...]]]
+"""Column names and one tuple of driver-ready values per row."""
+
+
+def row_values(rows: Sequence[dict[str, Any]], *, sqlite: bool) -> RowValues:
+    """Rows (dicts with the same keys) as driver-ready tuples, datetimes as the dialect stores
+    them: naive UTC text on SQLite (as SQLAlchemy writes it), aware values on PostgreSQL."""
+    if not rows:
+        return [], []
+    columns = list(rows[0])
+    times = [i for i, column in enumerate(columns) if isinstance(rows[0][column], datetime)]
+    values: list[tuple[Any, ...]] = []
+    for row in rows:
+        record = [row[column] for column in columns]
+        for i in times:
+            moment = as_utc(record[i])
+            record[i] = moment.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
+        values.append(tuple(record))
+    return columns, values
+
+
+def insert_values(
+    session: Session, table: Table, columns: list[str], values: list[tuple[Any, ...]]
+) -> None:
+    """Insert driver-ready rows (see `row_values`) in chunks."""
+    for start in range(0, len(values), 5000):
+        executemany_plain(session, table, columns, values[start : start + 5000])
 
 
 def evidence_row(mapped: MappedEvidence) -> dict[str, Any]:
@@ -260,12 +352,12 @@ def load_stream_evidence(
     found: dict[StreamKey, list[Evidence]] = {key: [] for key in wanted}
     for chunk in _chunks(wanted, 200):
         rows = session.execute(
-            select(_EVIDENCE).where(
+            select(EVIDENCE_TABLE).where(
                 tuple_(
-                    _EVIDENCE.c.scope,
-                    _EVIDENCE.c.person_id,
-                    _EVIDENCE.c.framework_id,
-                    _EVIDENCE.c.code,
+                    EVIDENCE_TABLE.c.scope,
+                    EVIDENCE_TABLE.c.person_id,
+                    EVIDENCE_TABLE.c.framework_id,
+                    EVIDENCE_TABLE.c.code,
                 ).in_(chunk)
             )
         )
@@ -281,7 +373,7 @@ def replace_streams(
 ) -> None:
     """Delete the streams' estimates and points, then write the recomputed ones."""
     wanted = sorted(set(keys))
-    for table in (_POINTS, _ESTIMATES):
+    for table in (POINTS_TABLE, ESTIMATES_TABLE):
         for chunk in _chunks(wanted, 200):
             session.execute(
                 delete(table).where(
@@ -300,9 +392,8 @@ def write_projections(session: Session, projections: Iterable[StreamProjection])
     for projection in projections:
         estimates.append(projection.estimate_row)
         points.extend(projection.point_rows)
-    for table, rows in ((_ESTIMATES, estimates), (_POINTS, points)):
-        for chunk in _chunks(rows, 5000):
-            session.execute(table.insert(), chunk)
+    insert_rows(session, ESTIMATES_TABLE, estimates)
+    insert_rows(session, POINTS_TABLE, points)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -341,13 +432,17 @@ __all__ = [
     "StatementInput",
     "StreamKey",
     "StreamProjection",
+    "activity_ids",
     "delete_evidence_of_statements",
     "evidence_from_record",
     "evidence_row",
+    "insert_rows",
+    "insert_values",
     "load_stream_evidence",
     "map_statement",
     "project_stream",
     "replace_streams",
+    "row_values",
     "statement_input",
     "stream_key",
     "streams_of_statements",

@@ -9,32 +9,36 @@ reports whose levels would change.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from competency_models.evidence import Evidence
 from lti_tool.competencies.mapping_setup import MappingSetup, load_setup
 from lti_tool.competencies.programmes import add_members
 from lti_tool.competencies.projection import (
+    ESTIMATES_TABLE,
+    EVIDENCE_TABLE,
+    POINTS_TABLE,
     STATEMENT_COLUMNS,
     LevelReached,
+    RowValues,
     StreamKey,
-    StreamProjection,
     evidence_row,
+    insert_values,
     map_statement,
     project_stream,
+    row_values,
     statement_input,
-    write_projections,
 )
 from lti_tool.models.competencies import EstimateRecord, EvidenceRecord, TrajectoryPointRecord
 from lti_tool.models.lrs import Statement
 
 PEOPLE_PER_BATCH = 500
-EVIDENCE_TABLE = cast(Table, EvidenceRecord.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +90,15 @@ def rebuild(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     setup: MappingSetup | None = None,
+    workers: int = 1,
 ) -> RebuildReport:
     """Recompute the projections of one programme (or all scopes) from the statements.
 
     Adds and flushes; the caller commits (or, for a dry run, rolls back — nothing is written
-    then anyway).
+    then anyway). With ``workers`` > 1, mapping and replay run in that many processes, each
+    reading its own teachers; this process writes. The configuration they read must be
+    committed, so the setup (built-in frameworks stored on first use) is committed first.
+    The output does not depend on the number of workers.
 
     Args:
         session: the unit of work.
@@ -99,29 +107,31 @@ def rebuild(
         dry_run: compute and compare only; write nothing.
         progress: called with the number of people done after each batch.
         setup: a preloaded mapping setup (tests and the benchmark).
+        workers: processes that map and replay.
     """
     setup = setup or load_setup(session, ruleset_override=ruleset_override)
     scopes = set(setup.scopes) if programme_id is None else {programme_id}
     report = RebuildReport()
+    people = people_with_statements(session)
+    batches = list(_batches(people, PEOPLE_PER_BATCH))
+    if workers > 1 and len(batches) > 1:
+        session.commit()
     if not dry_run:
         _clear(session, None if programme_id is None else scopes)
-    people = people_with_statements(session)
-    for batch in _batches(people, PEOPLE_PER_BATCH):
-        projections, evidence_rows, members = _rebuild_people(session, setup, scopes, batch, report)
+    outputs = _outputs(session, setup, scopes, batches, ruleset_override, workers)
+    for batch, output in zip(batches, outputs, strict=True):
+        report.statements += output.statements
+        report.evidence += len(output.evidence[1])
+        report.streams += len(output.ranks)
         if dry_run:
-            report.changes.extend(_compare(session, scopes, batch, projections))
+            report.changes.extend(_compare(session, scopes, batch, output.ranks))
         else:
-            for chunk_start in range(0, len(evidence_rows), 5000):
-                session.execute(
-                    EVIDENCE_TABLE.insert(),
-                    evidence_rows[chunk_start : chunk_start + 5000],
-                )
-            write_projections(session, projections)
-            for scope, persons in sorted(members.items()):
+            insert_values(session, EVIDENCE_TABLE, *output.evidence)
+            insert_values(session, ESTIMATES_TABLE, *output.estimates)
+            insert_values(session, POINTS_TABLE, *output.points)
+            for scope, persons in sorted(output.members.items()):
                 add_members(session, scope, sorted(persons))
-        report.levels_reached.extend(
-            item for projection in projections for item in projection.levels_reached
-        )
+        report.levels_reached.extend(output.levels_reached)
         report.people += len(batch)
         if progress is not None:
             progress(len(batch))
@@ -129,41 +139,112 @@ def rebuild(
     return report
 
 
-def _rebuild_people(
+@dataclass(frozen=True, slots=True)
+class BatchOutput:
+    """What mapping and replaying one batch of teachers produced, ready to insert.
+
+    Plain tuples, not ORM objects or dicts: worker processes send these back, and pickling
+    tuples is what keeps the writing process from becoming the bottleneck.
+    """
+
+    statements: int
+    evidence: RowValues
+    estimates: RowValues
+    points: RowValues
+    ranks: list[tuple[StreamKey, int]]
+    levels_reached: list[LevelReached]
+    members: dict[str, set[str]]
+
+
+def _outputs(
     session: Session,
     setup: MappingSetup,
     scopes: set[str],
-    people: list[str],
-    report: RebuildReport,
-) -> tuple[list[StreamProjection], list[dict[str, Any]], dict[str, set[str]]]:
+    batches: list[list[str]],
+    ruleset_override: tuple[str, int] | None,
+    workers: int,
+) -> Iterator[BatchOutput]:
+    if workers <= 1 or len(batches) <= 1:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        for batch in batches:
+            yield rebuild_people(session, setup, scopes, batch, sqlite=sqlite)
+        return
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(
+        workers, initializer=_start_worker, initargs=(url, ruleset_override, scopes)
+    ) as pool:
+        yield from pool.imap(_worker_batch, batches)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(url: str, ruleset_override: tuple[str, int] | None, scopes: set[str]) -> None:
+    from lti_tool.db import make_engine
+
+    engine = make_engine(url)
+    session = Session(engine)
+    _WORKER.update(
+        session=session,
+        setup=load_setup(session, ruleset_override=ruleset_override),
+        scopes=scopes,
+    )
+    session.rollback()
+
+
+def _worker_batch(people: list[str]) -> BatchOutput:
+    session: Session = _WORKER["session"]
+    try:
+        return rebuild_people(
+            session,
+            _WORKER["setup"],
+            _WORKER["scopes"],
+            people,
+            sqlite=session.get_bind().dialect.name == "sqlite",
+        )
+    finally:
+        session.rollback()
+
+
+def rebuild_people(
+    session: Session, setup: MappingSetup, scopes: set[str], people: list[str], *, sqlite: bool
+) -> BatchOutput:
+    """Map and replay every statement of these teachers (read only)."""
     streams: dict[StreamKey, list[Evidence]] = {}
     evidence_rows: list[dict[str, Any]] = []
     members: dict[str, set[str]] = {}
+    statements = 0
     result = session.execute(
         select(*STATEMENT_COLUMNS)
         .where(Statement.person_id.in_(people))
         .order_by(Statement.person_id, Statement.seq)
     )
     for raw in result:
-        report.statements += 1
+        statements += 1
         for mapped in map_statement(setup, statement_input(raw)):
             if mapped.scope not in scopes:
                 continue
-            row = evidence_row(mapped)
-            evidence_rows.append(row)
+            evidence_rows.append(evidence_row(mapped))
             item = mapped.evidence
             key = (mapped.scope, item.person_id, item.competency.framework_id, item.competency.code)
             streams.setdefault(key, []).append(item)
             if mapped.scope:
                 members.setdefault(mapped.scope, set()).add(item.person_id)
-    report.evidence += len(evidence_rows)
     projections = [
         projection
         for key in sorted(streams)
         if (projection := project_stream(setup, key, streams[key])) is not None
     ]
-    report.streams += len(projections)
-    return projections, evidence_rows, members
+    return BatchOutput(
+        statements=statements,
+        evidence=row_values(evidence_rows, sqlite=sqlite),
+        estimates=row_values([p.estimate_row for p in projections], sqlite=sqlite),
+        points=row_values([row for p in projections for row in p.point_rows], sqlite=sqlite),
+        ranks=[(p.key, int(p.estimate_row["level_rank"])) for p in projections],
+        levels_reached=[item for p in projections for item in p.levels_reached],
+        members=members,
+    )
 
 
 def _clear(session: Session, scopes: set[str] | None) -> None:
@@ -175,7 +256,7 @@ def _clear(session: Session, scopes: set[str] | None) -> None:
 
 
 def _compare(
-    session: Session, scopes: set[str], people: list[str], projections: list[StreamProjection]
+    session: Session, scopes: set[str], people: list[str], ranks: list[tuple[StreamKey, int]]
 ) -> list[LevelChange]:
     stored: dict[StreamKey, int] = {
         (row.scope, row.person_id, row.framework_id, row.code): row.level_rank
@@ -189,7 +270,7 @@ def _compare(
             ).where(EstimateRecord.person_id.in_(people), EstimateRecord.scope.in_(sorted(scopes)))
         )
     }
-    new = {projection.key: int(projection.estimate_row["level_rank"]) for projection in projections}
+    new = dict(ranks)
     changes = []
     for key in sorted(stored.keys() | new.keys()):
         old_rank, new_rank = stored.get(key, 0), new.get(key, 0)

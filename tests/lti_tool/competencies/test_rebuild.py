@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lti_tool.competencies import rebuild as rebuild_module
 from lti_tool.models.competencies import EvidenceRecord
 from tests.lti_tool.competencies.conftest import TDL
 from tests.lti_tool.competencies.test_end_to_end import (
@@ -137,3 +139,19 @@ def test_dry_run_needs_the_rule_set_named_when_the_version_is_ambiguous(
 
     assert result.exit_code != 0
     assert "name the rule set with --ruleset" in result.output
+
+
+def test_rebuild_in_worker_processes_writes_the_same_rows(
+    runner: FlaskCliRunner,
+    moodle: XapiClient,
+    process: Callable[[], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    post_cohort(runner, moodle, process)
+    before = dump(runner)
+    monkeypatch.setattr(rebuild_module, "PEOPLE_PER_BATCH", 1)  # one batch per teacher
+
+    result = runner.invoke(args=["competencies", "rebuild", "--workers", "2"])
+
+    assert result.exit_code == 0, result.output
+    assert dump(runner) == before
