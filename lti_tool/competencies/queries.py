@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from competency_models.frameworks import code_sort_key
 from lti_tool.competencies.clock import as_utc
 from lti_tool.competencies.frameworks_store import framework_version
+from lti_tool.competencies.mapping_setup import trellis_source_id
 from lti_tool.competencies.overview import CohortRow, EstimateRow, EvidenceRow, TeacherOverview
 from lti_tool.models.competencies import EstimateRecord, EvidenceRecord, StoredFramework
 from lti_tool.models.identity import Person
@@ -158,19 +159,22 @@ def cohort_overview(
 ) -> dict[str, CohortRow]:
     """One roster row per teacher: last activity, statements and evidence counted.
 
-    Statements are counted across the whole log (a statement is not owned by one programme);
+    Statements are the teacher's own, across the whole log (a statement is not owned by one
+    programme; Trellis's "level reached" statements are not activity and are not counted);
     evidence is counted in the programme when one is given.
     """
     people = sorted(set(person_ids))
+    trellis = trellis_source_id(session)
     activity: dict[str, tuple[Any, int]] = {}
     evidence: dict[str, int] = {}
     for start in range(0, len(people), 500):
         chunk = people[start : start + 500]
-        for person_id, newest, count in session.execute(
-            select(Statement.person_id, func.max(Statement.timestamp), func.count())
-            .where(Statement.person_id.in_(chunk), Statement.voided.is_(False))
-            .group_by(Statement.person_id)
-        ):
+        own = select(Statement.person_id, func.max(Statement.timestamp), func.count()).where(
+            Statement.person_id.in_(chunk), Statement.voided.is_(False)
+        )
+        if trellis is not None:
+            own = own.where(Statement.source_id != trellis)
+        for person_id, newest, count in session.execute(own.group_by(Statement.person_id)):
             if person_id is not None:
                 activity[person_id] = (newest, count)
         query = (
