@@ -121,9 +121,7 @@ class LaunchFacts:
         context = _mapping(body.get(CONTEXT))
         presentation = _mapping(body.get(LAUNCH_PRESENTATION))
         resource_link = _mapping(body.get(RESOURCE_LINK))
-        name = body.get("name") or " ".join(
-            part for part in (body.get("given_name"), body.get("family_name")) if part
-        )
+        name = body.get("name") or _full_name(body.get("given_name"), body.get("family_name"))
         return_url = presentation.get("return_url")
         return cls(
             issuer=str(body["iss"]),
@@ -141,6 +139,13 @@ class LaunchFacts:
             locale=page_locale(presentation),
             return_url=_safe_http_url(return_url),
         )
+
+
+def _full_name(given: object, family: object) -> str:
+    parts = [str(part) for part in (given, family) if isinstance(part, str) and part]
+    if len(parts) == 2 and all("\u4e00" <= char <= "\u9fff" for char in "".join(parts)):
+        return parts[1] + parts[0]  # 王 + 芳: Chinese names put the family name first
+    return " ".join(parts)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
