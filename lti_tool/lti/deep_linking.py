@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pylti1p3.deep_link_resource import DeepLinkResource
 
 from lti_tool.lti.claims import CUSTOM_VIEW_KEY, LinkTarget
+from lti_tool.lti.errors import bad_launch
 from lti_tool.lti.launch import TrellisMessageLaunch
 
 
@@ -64,6 +65,11 @@ def deep_linking_response(
     settings = launch.get_launch_data()[
         "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
     ]
+    if "ltiResourceLink" not in (settings.get("accept_types") or []):
+        raise bad_launch(
+            "The platform does not accept LTI resource links in this deep-linking request.",
+            code="link_type_refused",
+        )
     return DeepLinkingResponse(
         return_url=str(settings["deep_link_return_url"]), jwt=deep_link.get_response_jwt([resource])
     )

@@ -47,6 +47,8 @@ def login() -> WerkzeugResponse:
             hint="Set the tool URL in Moodle to " + ctx.url("/lti/launch") + ".",
         )
     url = ctx.oidc_login().authorization_url(ctx.url("/lti/launch"))
+    # Logins are where launch state is made, so they also sweep away what has expired.
+    ctx.cache.purge_expired()
     ctx.session.commit()
     return redirect(url, code=302)
 

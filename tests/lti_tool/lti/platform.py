@@ -70,6 +70,7 @@ class LaunchSpec:
     resource_link_id: str = "7"
     custom: dict[str, str] = field(default_factory=dict)
     deep_linking: bool = False
+    accept_types: set[str] = field(default_factory=lambda: {"ltiResourceLink"})
     ags: bool = True
     coupled_lineitem: bool = False
     nrps: bool = True
@@ -279,7 +280,7 @@ class FakePlatform:
         if spec.deep_linking:
             launch.set_dl(
                 self.url + "/mod/lti/contentitem_return.php",
-                accept_types={"ltiResourceLink"},
+                accept_types=spec.accept_types,
                 extra_data={"moodle": "echo-me"},
             )
         else:

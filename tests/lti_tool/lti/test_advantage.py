@@ -52,6 +52,17 @@ def test_deep_link_response_is_signed_with_a_key_in_the_tools_jwks(browser: Brow
     assert jwt.get_unverified_header(token)["kid"] in kids
 
 
+def test_a_platform_that_accepts_no_resource_links_gets_a_4xx_not_a_bad_link(
+    browser: Browser,
+) -> None:
+    spec = LaunchSpec(user_id="9", roles=[INSTRUCTOR], deep_linking=True, accept_types={"file"})
+    picker = browser.launch(spec)
+    refused = browser.submit(picker, "/lti/deep-link", target="growth")
+
+    assert refused.status_code == 400
+    assert browser.platform.deep_link_items == []
+
+
 def test_a_learner_cannot_add_links(browser: Browser) -> None:
     page = browser.launch(LaunchSpec(roles=[LEARNER], deep_linking=True))
     assert page.status_code == 403

@@ -10,10 +10,14 @@ import base64
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
+from lti_tool.models.cache import CacheEntry
+from lti_tool.shared_cache import SharedCache
 from tests.lti_tool.lti.conftest import Browser, Login
 from tests.lti_tool.lti.platform import LEARNER, LaunchSpec, new_private_key_pem
 
@@ -233,3 +237,14 @@ ACCEPTED: dict[str, Callable[[dict[str, Any]], None]] = {
 def test_certification_valid_variants_are_accepted(browser: Browser, case: str) -> None:
     status, text = launch_with(browser, ACCEPTED[case])
     assert status == 200, (case, text[:500])
+
+
+def test_logins_sweep_expired_cache_entries(browser: Browser, db_session: Session) -> None:
+    cache = SharedCache(db_session, clock=lambda: datetime.now(UTC) - timedelta(hours=3))
+    cache.set("lti:state:long-gone", {"nonce": "x"}, timedelta(minutes=10))
+    db_session.commit()
+
+    browser.login(LaunchSpec())
+
+    db_session.expire_all()
+    assert db_session.get(CacheEntry, "lti:state:long-gone") is None
