@@ -64,7 +64,8 @@ def _refuse(message: str, *, hint: str | None = None) -> LtiError:
 def tool_registration(urls: ToolUrls, platform_config: dict[str, Any]) -> dict[str, Any]:
     """The client registration Trellis sends (LTI-DR 1.0 §3.5.2), asking only for what the
     platform supports."""
-    supported = set(platform_config.get("scopes_supported") or WANTED_SCOPES)
+    offered = platform_config.get("scopes_supported")
+    supported = set(offered) if isinstance(offered, list) else set(WANTED_SCOPES)
     scopes = [scope for scope in WANTED_SCOPES if scope in supported]
     return {
         "application_type": "web",
@@ -147,7 +148,10 @@ def register(
     deployment_id = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
     if not isinstance(client_id, str) or not client_id:
         raise _refuse("The platform's registration response has no client_id.")
-    platform_name = (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code", "")
+    platform_config = config.get(PLATFORM_CONFIGURATION)
+    family = platform_config.get("product_family_code") if isinstance(platform_config, dict) else ""
+    platform_name = family if isinstance(family, str) else ""
+    audience = config.get("authorization_server")
     fields = registrations.PlatformFields(
         issuer=issuer,
         client_id=client_id,
@@ -155,7 +159,7 @@ def register(
         auth_token_url=_required_url(config, "token_endpoint"),
         key_set_url=_required_url(config, "jwks_uri"),
         name=f"{issuer} ({platform_name})" if platform_name else issuer,
-        auth_audience=config.get("authorization_server") or None,
+        auth_audience=audience if isinstance(audience, str) and audience else None,
     )
     return registrations.add_platform(
         session,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.models.lti import LtiDeployment, LtiPlatform
+from lti_tool.models.lti import URL_LENGTH, LtiDeployment, LtiPlatform
 
 
 class RegistrationError(ValueError):
@@ -60,7 +60,7 @@ def add_platform(
             registered_by=registered_by,
         )
         session.add(platform)
-    platform.name = fields.name or platform.name or issuer
+    platform.name = (fields.name or platform.name or issuer)[:255]
     platform.auth_login_url = fields.auth_login_url
     platform.auth_token_url = fields.auth_token_url
     platform.auth_audience = fields.auth_audience
@@ -76,8 +76,8 @@ def add_deployment(
 ) -> None:
     """Accept launches from one more deployment of ``platform`` (no-op when already known)."""
     deployment_id = deployment_id.strip()
-    if not deployment_id:
-        raise RegistrationError("deployment id: must not be empty")
+    if not deployment_id or len(deployment_id) > 255:
+        raise RegistrationError("deployment id: 1 to 255 characters")
     if find_deployment(session, platform, deployment_id) is None:
         session.add(
             LtiDeployment(platform_id=platform.id, deployment_id=deployment_id, created_at=now)
@@ -137,6 +137,11 @@ def _check(fields: PlatformFields) -> None:
         value = getattr(fields, name)
         if not value or not value.strip():
             raise RegistrationError(f"{name.replace('_', ' ')}: must not be empty")
+    if len(fields.issuer) > 255 or len(fields.client_id) > 255:
+        # Identity keys are account:<issuer>|<sub> in a 512-character column; sub is ≤ 255.
+        raise RegistrationError("issuer and client id: at most 255 characters each")
     for name in ("issuer", "auth_login_url", "auth_token_url", "key_set_url"):
+        if len(getattr(fields, name)) > URL_LENGTH:
+            raise RegistrationError(f"{name.replace('_', ' ')}: at most {URL_LENGTH} characters")
         if not getattr(fields, name).startswith(("https://", "http://")):
             raise RegistrationError(f"{name.replace('_', ' ')}: must be an http(s) URL")

@@ -18,6 +18,7 @@ from lti_tool.lti.errors import bad_launch
 
 LEEWAY_SECONDS = 30
 """Clock skew tolerated on ``exp``/``iat``/``nbf``: Moodle's id_tokens live only 60 s."""
+MAX_SUB_LENGTH = 255
 MAX_TOKEN_AGE_SECONDS = 600
 """An id_token issued longer ago than this is refused whatever its ``exp`` says."""
 
@@ -169,6 +170,9 @@ def check_message(body: Mapping[str, Any]) -> None:
         raise bad_launch("The id_token has no deployment_id claim.", code="missing_deployment")
     if not isinstance(body.get("sub"), str) or not body["sub"]:
         raise bad_launch("The id_token names no user (sub).", code="missing_sub")
+    if len(body["sub"]) > MAX_SUB_LENGTH:
+        # LTI 1.3 §5.3.6: a sub "MUST NOT exceed 255 ASCII characters in length".
+        raise bad_launch("The id_token's sub is longer than 255 characters.", code="bad_sub")
     roles = body.get(claims.ROLES)
     if not isinstance(roles, list):
         raise bad_launch("The id_token has no roles claim.", code="missing_roles")

@@ -24,6 +24,8 @@ from lti_tool.lti.claims import LaunchFacts, LinkTarget
 from lti_tool.lti.launch import TrellisMessageLaunch
 
 SCORE_MAXIMUM = 100.0
+NAME_LENGTH = 255
+"""``persons.display_name`` holds this many characters; longer names are cut, not refused."""
 
 
 class ServiceUnavailable(Exception):
@@ -33,7 +35,7 @@ class ServiceUnavailable(Exception):
 def person_for_launch(session: Session, facts: LaunchFacts, *, now: datetime) -> str:
     """The person id of the launching user, linked to their xAPI identity."""
     key = account_key(facts.issuer, facts.subject)
-    names = {key: facts.name} if facts.name else None
+    names = {key: facts.name[:NAME_LENGTH]} if facts.name else None
     return resolve_people(session, [key], now=now, display_names=names)[key]
 
 
@@ -62,9 +64,13 @@ def fetch_roster(
         members = launch.get_nrps().get_members()
     except (LtiException, LtiServiceException, RequestException, ValueError, KeyError) as error:
         raise ServiceUnavailable(f"nrps_failed: {error}") from None
-    usable = [m for m in members if isinstance(m, dict) and m.get("user_id")]
+    usable = [
+        m
+        for m in members
+        if isinstance(m, dict) and m.get("user_id") and len(str(m["user_id"])) <= 255
+    ]
     keys = {str(m["user_id"]): account_key(facts.issuer, str(m["user_id"])) for m in usable}
-    names = {keys[str(m["user_id"])]: str(m["name"]) for m in usable if m.get("name")}
+    names = {keys[str(m["user_id"])]: str(m["name"])[:NAME_LENGTH] for m in usable if m.get("name")}
     people = resolve_people(session, keys.values(), now=now, display_names=names)
     roster = [
         RosterMember(

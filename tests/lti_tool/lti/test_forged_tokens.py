@@ -248,3 +248,14 @@ def test_logins_sweep_expired_cache_entries(browser: Browser, db_session: Sessio
 
     db_session.expire_all()
     assert db_session.get(CacheEntry, "lti:state:long-gone") is None
+
+
+def test_sub_longer_than_the_spec_allows_is_refused(browser: Browser) -> None:
+    """LTI 1.3 §5.3.6: sub is at most 255 ASCII characters."""
+    status, _ = launch_with(browser, put(sub="9" * 256))
+    assert status == 400
+
+
+def test_very_long_name_is_cut_not_a_500(browser: Browser) -> None:
+    status, text = launch_with(browser, put(name="王" * 1000))
+    assert status == 200, text[:300]

@@ -110,3 +110,12 @@ def test_admin_form_without_its_token_is_refused(client: FlaskClient, db_session
     headers = _admin_headers(db_session)
     answer = client.post("/lti/admin", headers=headers, data={"action": "add"})
     assert answer.status_code == 403
+
+
+def test_cli_refuses_overlong_values_instead_of_failing_in_the_database(
+    runner: FlaskCliRunner,
+) -> None:
+    result = runner.invoke(args=add_args(client_id="c" * 300))
+    assert result.exit_code != 0 and "255" in result.output
+    result = runner.invoke(args=add_args(deployment="d" * 300))
+    assert result.exit_code != 0 and "255" in result.output
