@@ -75,7 +75,8 @@ CUSTOM_VIEW_KEY = "trellis_view"
 
 def view_for_roles(roles: Iterable[object]) -> View:
     """Instructor or administrator → trainer; anything else, unknown or none → teacher."""
-    return View.TRAINER if any(role in _TRAINER_ROLES for role in roles) else View.TEACHER
+    trainer = any(isinstance(role, str) and role in _TRAINER_ROLES for role in roles)
+    return View.TRAINER if trainer else View.TEACHER
 
 
 def link_target(custom: Mapping[str, Any] | None) -> LinkTarget:

@@ -162,7 +162,7 @@ def check_message(body: Mapping[str, Any]) -> None:
     message_type = body.get(claims.MESSAGE_TYPE)
     if not message_type:
         raise bad_launch("The id_token has no message_type claim.", code="missing_message_type")
-    if message_type not in claims.SUPPORTED_MESSAGE_TYPES:
+    if not isinstance(message_type, str) or message_type not in claims.SUPPORTED_MESSAGE_TYPES:
         raise bad_launch(
             f"Trellis does not handle {message_type!r} messages.", code="bad_message_type"
         )

@@ -77,12 +77,16 @@ def fetch_roster(
             user_id=str(member["user_id"]),
             person_id=people[keys[str(member["user_id"])]],
             name=str(member["name"]) if member.get("name") else None,
-            is_trainer=claims.view_for_roles(member.get("roles") or ()) is claims.View.TRAINER,
+            is_trainer=claims.view_for_roles(_list(member.get("roles"))) is claims.View.TRAINER,
             status=str(member.get("status") or "Active"),
         )
         for member in usable
     ]
     return sorted(roster, key=lambda m: (m.is_trainer, m.name or "", m.user_id))
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 _LINE_ITEM_LABELS = {

@@ -87,3 +87,7 @@ def test_facts_join_given_and_family_names_in_the_names_own_order(
         {"iss": "i", "aud": ["c"], "sub": "3", "given_name": given, "family_name": family}
     )
     assert facts.name == name and facts.client_id == "c"
+
+
+def test_roles_of_odd_shapes_make_a_teacher_not_a_crash() -> None:
+    assert claims.view_for_roles([{"role": "Instructor"}, None, 3]) is View.TEACHER
