@@ -48,7 +48,7 @@ export_cli = AppGroup("export", help="Deliver stored statements to the export ta
     "--filter",
     "filters",
     multiple=True,
-    help="all (default), trellis, or source:NAME; repeat to combine.",
+    help="all (default), trellis, source:NAME or programme:ID; repeat to combine.",
 )
 @click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--max-attempts", default=10, show_default=True, type=click.IntRange(1, 1000))

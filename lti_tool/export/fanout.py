@@ -16,10 +16,10 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import insert_ignoring_conflicts
-from lti_tool.export.filters import TargetFilter, load_filters
 from lti_tool.export.remotes import PENDING
+from lti_tool.export.scopes import statement_facts, target_filter
 from lti_tool.models.export import ExportDelivery, RemoteLrs
-from lti_tool.models.lrs import OutboxEntry, Source, Statement
+from lti_tool.models.lrs import OutboxEntry
 
 CONSUMER = "export"
 _OUTBOX = cast(Table, OutboxEntry.__table__)
@@ -44,14 +44,12 @@ def fan_out(session: Session, *, now: datetime, limit: int = 50) -> int:
         return 0
     seqs = sorted({int(seq) for _, batch in entries for seq in json.loads(batch)})
     targets = [
-        (remote, TargetFilter(remote.name, tuple(load_filters(remote.filters))))
+        (remote, target_filter(session, remote))
         for remote in session.scalars(select(RemoteLrs).where(RemoteLrs.export_enabled.is_(True)))
     ]
     if targets and seqs:
-        source_names = dict(session.execute(select(Source.id, Source.name)).all())
-        statements = session.execute(
-            select(Statement.seq, Statement.source_id).where(Statement.seq.in_(seqs))
-        ).all()
+        details = any(target.needs_statement_details for _, target in targets)
+        facts = statement_facts(session, seqs, with_details=details)
         rows: list[dict[str, Any]] = []
         for remote, target in targets:
             rows.extend(
@@ -62,8 +60,8 @@ def fan_out(session: Session, *, now: datetime, limit: int = 50) -> int:
                     "attempts": 0,
                     "enqueued_at": now,
                 }
-                for seq, source_id in statements
-                if seq > remote.start_after_seq and target.takes(source_names[source_id])
+                for seq, statement in facts.items()
+                if seq > remote.start_after_seq and target.takes(statement)
             )
         if rows:
             session.execute(

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import Table, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from lti_tool.export.filters import TargetFilter, dump_filters, load_filters
+from lti_tool.export.filters import StatementFacts, TargetFilter, dump_filters, programme_ids
+from lti_tool.export.scopes import missing_programmes, statement_facts, target_filter
 from lti_tool.export.secrets import encrypt_password
 from lti_tool.models.export import ExportDelivery, RemoteLrs
 from lti_tool.models.lrs import Source, Statement
@@ -58,6 +59,9 @@ def add_remote(
         RemoteError: a malformed name, endpoint or version, or a name already taken.
     """
     _check_spec(spec)
+    missing = missing_programmes(session, programme_ids(spec.filters))
+    if missing:
+        raise RemoteError(f"no programme {', '.join(missing)} (see `trellis programmes list`)")
     remote = session.scalar(select(RemoteLrs).where(RemoteLrs.name == spec.name))
     if remote is not None and not replace:
         raise RemoteError(f"an LRS named {spec.name!r} already exists (use --replace)")
@@ -108,19 +112,17 @@ def _check_spec(spec: RemoteSpec) -> None:
         raise RemoteError("batch size and max attempts must be at least 1")
 
 
-def matching_source_ids(session: Session, remote: RemoteLrs) -> list[int]:
-    """Ids of the sources whose statements go to ``remote``."""
-    target = TargetFilter(remote.name, tuple(load_filters(remote.filters)))
-    return [
-        source_id
-        for source_id, name in session.execute(select(Source.id, Source.name))
-        if target.takes(name)
-    ]
-
-
 def enqueue_history(session: Session, remote: RemoteLrs, *, now: datetime) -> int:
-    """Queue every stored statement the remote's filters take; return how many were queued."""
-    sources = matching_source_ids(session, remote)
+    """Queue every stored statement the remote's filters take; return how many were queued.
+
+    Filters on sources only are one ``INSERT … SELECT``; programme filters look at each
+    statement's activities and person, a chunk of the log at a time.
+    """
+    target = target_filter(session, remote)
+    if target.needs_statement_details:
+        return _enqueue_history_by_facts(session, remote, target, now=now)
+    names = dict(session.execute(select(Source.id, Source.name)).all())
+    sources = [source_id for source_id, name in names.items() if target.takes(StatementFacts(name))]
     if not sources:
         return 0
     chosen = select(
@@ -136,6 +138,40 @@ def enqueue_history(session: Session, remote: RemoteLrs, *, now: datetime) -> in
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _enqueue_history_by_facts(
+    session: Session, remote: RemoteLrs, target: TargetFilter, *, now: datetime, chunk: int = 2000
+) -> int:
+    queued = 0
+    after = remote.start_after_seq
+    while True:
+        seqs = list(
+            session.scalars(
+                select(Statement.seq)
+                .where(Statement.seq > after)
+                .order_by(Statement.seq)
+                .limit(chunk)
+            )
+        )
+        if not seqs:
+            return queued
+        facts = statement_facts(session, seqs, with_details=True)
+        rows = [
+            {
+                "remote_id": remote.id,
+                "statement_seq": seq,
+                "state": PENDING,
+                "attempts": 0,
+                "enqueued_at": now,
+            }
+            for seq in seqs
+            if target.takes(facts[seq])
+        ]
+        if rows:
+            session.execute(_DELIVERIES.insert(), rows)
+            queued += len(rows)
+        after = seqs[-1]
 
 
 def get_remote(session: Session, name: str) -> RemoteLrs:

@@ -65,11 +65,11 @@ class ExportDelivery(Base):
     the outbox) is not sent twice.
     """
 
-    __tablename__ = "lrs_export_deliveries"
+    __tablename__ = "lrs_remotes_deliveries"
     __table_args__ = (
         # State first: the queue head of a target and the pending/dead counts of /healthz both
         # read only the rows not yet sent, however many have been.
-        Index("ix_lrs_export_deliveries_state_remote_seq", "state", "remote_id", "statement_seq"),
+        Index("ix_lrs_remotes_deliveries_state_remote_seq", "state", "remote_id", "statement_seq"),
     )
 
     remote_id: Mapped[int] = mapped_column(

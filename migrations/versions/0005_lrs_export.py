@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lrs_remotes')),
     sa.UniqueConstraint('name', name=op.f('uq_lrs_remotes_name'))
     )
-    op.create_table('lrs_export_deliveries',
+    op.create_table('lrs_remotes_deliveries',
     sa.Column('remote_id', sa.Integer(), nullable=False),
     sa.Column('statement_seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('state', sa.String(length=8), nullable=False),
@@ -50,17 +50,17 @@ def upgrade() -> None:
     sa.Column('enqueued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['remote_id'], ['lrs_remotes.id'], name=op.f('fk_lrs_export_deliveries_remote_id_lrs_remotes'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['statement_seq'], ['xapi_statements.seq'], name=op.f('fk_lrs_export_deliveries_statement_seq_xapi_statements'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('remote_id', 'statement_seq', name=op.f('pk_lrs_export_deliveries'))
+    sa.ForeignKeyConstraint(['remote_id'], ['lrs_remotes.id'], name=op.f('fk_lrs_remotes_deliveries_remote_id_lrs_remotes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['statement_seq'], ['xapi_statements.seq'], name=op.f('fk_lrs_remotes_deliveries_statement_seq_xapi_statements'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('remote_id', 'statement_seq', name=op.f('pk_lrs_remotes_deliveries'))
     )
-    with op.batch_alter_table('lrs_export_deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_lrs_export_deliveries_state_remote_seq', ['state', 'remote_id', 'statement_seq'], unique=False)
+    with op.batch_alter_table('lrs_remotes_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_lrs_remotes_deliveries_state_remote_seq', ['state', 'remote_id', 'statement_seq'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('lrs_export_deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_lrs_export_deliveries_state_remote_seq')
+    with op.batch_alter_table('lrs_remotes_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_lrs_remotes_deliveries_state_remote_seq')
 
-    op.drop_table('lrs_export_deliveries')
+    op.drop_table('lrs_remotes_deliveries')
     op.drop_table('lrs_remotes')

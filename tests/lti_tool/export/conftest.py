@@ -53,10 +53,12 @@ def store(app: Flask) -> Store:
     return store_as
 
 
-def statements(count: int, **kwargs: Any) -> list[dict[str, Any]]:
-    """``count`` Moodle-shaped statements with fresh ids."""
+def statements(count: int, user_id: str | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+    """``count`` Moodle-shaped statements with fresh ids (in course id=3)."""
     return [
-        moodle_statement(str(index % 97), statement_id=str(uuid.uuid4()), raw=index % 100, **kwargs)
+        moodle_statement(
+            user_id or str(index % 97), statement_id=str(uuid.uuid4()), raw=index % 100, **kwargs
+        )
         for index in range(count)
     ]
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
+from lti_tool.competencies.programmes import add_context, add_members, add_programme
 from lti_tool.db import database
 from lti_tool.export.backoff import Backoff
 from lti_tool.export.worker import ExportWorker, WorkerOptions
@@ -17,6 +19,7 @@ from lti_tool.models.export import ExportDelivery, RemoteLrs
 from lti_tool.models.lrs import Statement
 from tests.lti_tool.export.conftest import Store, add_target, statements
 from tests.lti_tool.export.peers import RecordingLrs
+from tests.lti_tool.lrs.conftest import MOODLE
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 FAST = WorkerOptions(backoff=Backoff(base=0.01, cap=0.02), poll_interval=0.01, timeout=10)
@@ -77,26 +80,55 @@ def test_filters_choose_statements_by_source_and_trellis_generated(
     assert not set(moodle) & set(received)
 
 
-def test_programme_filter_is_refused_until_programmes_exist(
+def test_a_programme_filter_takes_its_courses_and_its_members_competency_results(
+    app: Flask, runner: FlaskCliRunner, store: Store, recording_lrs: RecordingLrs
+) -> None:
+    in_course = store(statements(2))  # Moodle grouping: course/view.php?id=3
+    store(_outside_the_course(statements(2)))
+    with database(app).session_scope() as session:
+        add_programme(session, "2026-A", "骨干教师培训", now=datetime.now(UTC))
+        add_context(session, "2026-A", "course", f"{MOODLE}/course/view.php?id=3")
+        add_context(session, "2026-A", "course", f"{MOODLE}/course/view.php?id=999")
+    result = runner.invoke(
+        args=[
+            *("lrs", "add", "programme", "--endpoint", recording_lrs.endpoint),
+            *("--username", "u", "--password", "p", "--filter", "programme:2026-A"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    member_result = _outside_the_course(statements(1, user_id="7"))
+    non_member_result = _outside_the_course(statements(1, user_id="8"))
+    member_id = store(member_result, source="trellis")[0]
+    store(non_member_result, source="trellis")
+    with database(app).session_scope() as session:
+        person = session.scalar(select(Statement.person_id).where(Statement.id == member_id))
+        assert person is not None
+        add_members(session, "2026-A", [person])
+    later = store(statements(1))
+
+    runner.invoke(args=["export", "run", "--once"])
+
+    assert sorted(recording_lrs.received) == sorted([*in_course, member_id, *later])
+
+
+def _outside_the_course(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for statement in batch:
+        grouping = [{"id": f"{MOODLE}/course/view.php?id=4", "objectType": "Activity"}]
+        statement["context"]["contextActivities"]["grouping"] = grouping
+    return batch
+
+
+def test_a_filter_naming_an_unknown_programme_is_refused(
     runner: FlaskCliRunner, recording_lrs: RecordingLrs
 ) -> None:
     result = runner.invoke(
         args=[
-            "lrs",
-            "add",
-            "p",
-            "--endpoint",
-            recording_lrs.endpoint,
-            "--username",
-            "u",
-            "--password",
-            "p",
-            "--filter",
-            "programme:2026-A",
+            *("lrs", "add", "p", "--endpoint", recording_lrs.endpoint),
+            *("--username", "u", "--password", "p", "--filter", "programme:nope"),
         ]
     )
     assert result.exit_code != 0
-    assert "programme filters are not available yet" in result.output
+    assert "no programme nope" in result.output
 
 
 def test_no_backfill_sends_only_statements_stored_after_adding(

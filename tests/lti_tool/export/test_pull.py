@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +20,13 @@ from lti_tool.db import database, make_engine
 from lti_tool.export import pull as pull_module
 from lti_tool.lrs.sources import NewCredential, add_source
 from lti_tool.models.lrs import Source, Statement
-from tests.live_server import LiveServer, live_server
 from tests.lti_tool.export.conftest import statements
+from tests.lti_tool.export.peers import trellis_server
 from xapi import json_codec
 
 
 @pytest.fixture
-def upstream(tmp_path: Path) -> Iterator[tuple[LiveServer, NewCredential, list[str]]]:
+def upstream(tmp_path: Path) -> Iterator[tuple[str, NewCredential, list[str]]]:
     """Another Trellis under gunicorn holding 250 statements, and an admin credential on it."""
     url = f"sqlite:///{tmp_path / 'upstream.sqlite3'}"
     migrate.upgrade(url)
@@ -39,37 +40,33 @@ def upstream(tmp_path: Path) -> Iterator[tuple[LiveServer, NewCredential, list[s
     engine.dispose()
     instance = tmp_path / "upstream-instance"
     instance.mkdir()
-    with live_server(url, instance, workers=1) as server:
+    with trellis_server(url, instance) as server:
         ids: list[str] = []
         token = base64.b64encode(f"{credential.key}:{credential.secret}".encode()).decode()
         for _ in range(5):
-            batch = statements(50)
-            connection = server.connection()
-            connection.request(
-                "POST",
-                "/xapi/statements",
-                body=json.dumps(batch),
+            request = urllib.request.Request(
+                f"{server}/xapi/statements",
+                data=json.dumps(statements(50)).encode(),
                 headers={
                     "Authorization": f"Basic {token}",
                     "X-Experience-API-Version": "1.0.3",
                     "Content-Type": "application/json",
                 },
             )
-            answer = connection.getresponse()
-            assert answer.status == 200, answer.read()
-            ids += json.loads(answer.read())
-            connection.close()
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                assert answer.status == 200
+                ids += json.loads(answer.read())
         yield server, credential, ids
 
 
-def _add_upstream(runner: FlaskCliRunner, server: LiveServer, credential: NewCredential) -> None:
+def _add_upstream(runner: FlaskCliRunner, server: str, credential: NewCredential) -> None:
     result = runner.invoke(
         args=[
             "lrs",
             "add",
             "hub",
             "--endpoint",
-            f"{server.url}/xapi",
+            f"{server}/xapi",
             "--username",
             credential.key,
             "--password",
@@ -92,7 +89,7 @@ def _pulled(app: Flask) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.slow
 def test_pull_follows_more_over_pages_and_a_second_run_imports_nothing_new(
-    app: Flask, runner: FlaskCliRunner, upstream: tuple[LiveServer, NewCredential, list[str]]
+    app: Flask, runner: FlaskCliRunner, upstream: tuple[str, NewCredential, list[str]]
 ) -> None:
     """Acceptance: pull with ``more`` paging over ≥ 3 pages, twice: the second run imports
     nothing new."""
@@ -120,7 +117,7 @@ def test_pull_follows_more_over_pages_and_a_second_run_imports_nothing_new(
 def test_an_interrupted_pull_resumes_from_its_saved_more_link(
     app: Flask,
     runner: FlaskCliRunner,
-    upstream: tuple[LiveServer, NewCredential, list[str]],
+    upstream: tuple[str, NewCredential, list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, credential, ids = upstream

@@ -11,7 +11,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select, text
 
 from lti_tool.db import database
-from lti_tool.export.filters import TargetFilter
+from lti_tool.export.filters import StatementFacts, TargetFilter
 from lti_tool.export.secrets import PasswordUnreadable, decrypt_password, encrypt_password
 from lti_tool.models.export import RemoteLrs
 from tests.lti_tool.export.conftest import Store, add_target, statements
@@ -94,10 +94,10 @@ def test_a_2_0_target_gets_statements_as_stored_and_a_1_0_3_target_gets_them_dow
 def test_statements_pulled_from_an_lrs_never_go_back_to_it() -> None:
     target = TargetFilter("hub", ("all",))
 
-    assert not target.takes("lrs.hub")
-    assert target.takes("lrs.other")
-    assert TargetFilter("x", ("trellis",)).takes("trellis.offline")
-    assert not TargetFilter("x", ("trellis",)).takes("trellisx")
+    assert not target.takes(StatementFacts("lrs.hub"))
+    assert target.takes(StatementFacts("lrs.other"))
+    assert TargetFilter("x", ("trellis",)).takes(StatementFacts("trellis.offline"))
+    assert not TargetFilter("x", ("trellis",)).takes(StatementFacts("trellisx"))
 
 
 def test_the_admin_page_shows_progress_and_dead_letters_to_admins_only(

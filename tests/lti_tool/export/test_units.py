@@ -46,8 +46,11 @@ def test_filters_are_normalised_and_unknown_ones_refused() -> None:
     assert parse_filters([]) == ["all"]
     assert parse_filters(["source:b", "trellis", "source:b"]) == ["source:b", "trellis"]
     assert parse_filters(["source:b", "all"]) == ["all"]
+    assert parse_filters(["programme:2026-A"]) == ["programme:2026-A"]
     with pytest.raises(FilterError):
         parse_filters(["source:"])
+    with pytest.raises(FilterError):
+        parse_filters(["programme:"])
     with pytest.raises(FilterError):
         parse_filters(["everything"])
 
