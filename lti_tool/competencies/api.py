@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from competency_models.frameworks import FrameworkImportError
 from competency_models.mapping import RuleSetError
@@ -100,10 +99,7 @@ def _not_found(error: reports.NotFound) -> Response:
 
 
 def _body() -> bytes:
-    try:
-        data = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        raise
+    data = request.get_data(cache=False)
     if not data:
         raise ApiError(400, "send the file as the request body", fields={"body": ["empty"]})
     return data

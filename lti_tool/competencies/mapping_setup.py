@@ -89,6 +89,21 @@ class MappingSetup:
         return tuple(sorted(found)) if found else (GLOBAL_SCOPE,)
 
 
+def scope_method(session: Session, scope: str) -> tuple[Method, RollupRule]:
+    """The estimation method and roll-up rule of one scope, without loading the whole setup."""
+    programme = session.get(Programme, scope) if scope else None
+    method_config = (
+        json.loads(programme.method_config) if programme and programme.method_config else None
+    )
+    rollup_config = (
+        json.loads(programme.rollup_config) if programme and programme.rollup_config else None
+    )
+    return (
+        method_from_config(method_config or DEFAULT_METHOD_CONFIG),
+        rollup_rule_from_config(rollup_config),
+    )
+
+
 def trellis_source_id(session: Session) -> int | None:
     """The id of the ``trellis`` system source, if it exists yet."""
     return session.scalar(select(Source.id).where(Source.name == TRELLIS_SOURCE))

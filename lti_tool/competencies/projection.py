@@ -220,7 +220,10 @@ def row_values(rows: Sequence[dict[str, Any]], *, sqlite: bool) -> RowValues:
         record = [row[column] for column in columns]
         for i in times:
             moment = as_utc(record[i])
-            record[i] = moment.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
+            # SQLAlchemy's SQLite text form, "YYYY-MM-DD HH:MM:SS.ffffff"; isoformat is C-fast.
+            record[i] = (
+                moment.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else moment
+            )
         values.append(tuple(record))
     return columns, values
 

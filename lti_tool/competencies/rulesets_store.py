@@ -7,7 +7,6 @@ levels would change, then activates it and rebuilds. Adds and flushes; the use c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -34,16 +33,6 @@ class RuleSetStoreError(ValueError):
     def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
-
-
-@dataclass(frozen=True, slots=True)
-class StoredVersion:
-    """A stored rule-set version, parsed."""
-
-    pk: int
-    ruleset: RuleSet
-    active: bool
-    builtin: bool
 
 
 @lru_cache(maxsize=128)
@@ -195,7 +184,6 @@ def active_rulesets(session: Session) -> list[StoredRuleSet]:
 __all__ = [
     "RuleSetError",
     "RuleSetStoreError",
-    "StoredVersion",
     "activate_ruleset",
     "active_rulesets",
     "add_ruleset",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from lti_tool import create_app
 from lti_tool.competencies.inline import CompetencySettings
-from lti_tool.competencies.processing import CONSUMER
+from lti_tool.competencies.processing import CONSUMER, process_all
 from lti_tool.db import Base, database
 from lti_tool.models.competencies import EstimateRecord, EvidenceRecord
 from lti_tool.models.lrs import OutboxEntry
 from lti_tool.settings import Settings, SettingsError
+from tests.lti_tool.competencies.conftest import producer_statement
 from tests.lti_tool.competencies.test_end_to_end import cohort_statements, set_up_programme
 from tests.lti_tool.lrs.conftest import XapiClient, make_source
 
@@ -131,3 +133,40 @@ def test_inline_setting_reads_the_environment_and_refuses_nonsense(tmp_path: Pat
     assert CompetencySettings.from_env({"TRELLIS_COMPETENCY_INLINE": "off"}).inline is False
     with pytest.raises(SettingsError, match="TRELLIS_COMPETENCY_INLINE"):
         CompetencySettings.from_env({"TRELLIS_COMPETENCY_INLINE": "sometimes"})
+
+
+def test_two_workers_at_once_process_each_entry_exactly_once(
+    runner: FlaskCliRunner, moodle: XapiClient, app: Flask, db_session: Session
+) -> None:
+    """PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the writer lock. Either way no entry is
+    processed twice, which the processed counts would show."""
+    set_up_programme(runner)
+    for statements in cohort_statements().values():
+        moodle.post(statements)
+    for teacher in ("3001", "3002", "3003", "3004"):
+        moodle.post(
+            [
+                producer_statement(
+                    "moodle_facetoface_attended", user=teacher, timestamp="2026-04-02T06:00:00Z"
+                )
+            ]
+        )
+    entries = queued(db_session)
+    counts: list[int] = []
+
+    def work() -> None:
+        counts.append(
+            process_all(database(app).sessionmaker, home_page="http://localhost/xapi", limit=1)
+        )
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    db_session.expire_all()
+    assert queued(db_session) == 0
+    # The level statements' own entries are processed too, by whichever worker sees them.
+    assert sum(counts) >= entries
+    assert db_session.scalar(select(func.count()).select_from(EstimateRecord)) == 6
