@@ -49,6 +49,7 @@ class RecordingLrs:
     bodies: list[list[dict[str, Any]]] = field(default_factory=list)
     raw_bodies: list[bytes] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
+    user_agents: list[str] = field(default_factory=list)
     fail_next: int = 0
     fail_status: int = 503
     reject_ids: set[str] = field(default_factory=set)
@@ -92,6 +93,7 @@ class RecordingLrs:
                     recorder.bodies.append(body)
                     recorder.raw_bodies.append(raw)
                     recorder.versions.append(self.headers.get("X-Experience-API-Version", ""))
+                    recorder.user_agents.append(self.headers.get("User-Agent", ""))
                     recorder.received.extend(s["id"] for s in body)
                 self._answer(200, json.dumps([s["id"] for s in body]).encode())
 

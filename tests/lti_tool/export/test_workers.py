@@ -15,6 +15,7 @@ import pytest
 from flask.testing import FlaskCliRunner
 
 from lti_tool.settings import Settings
+from tests.conftest import postgres_url
 from tests.lti_tool.export.conftest import Store, add_target, statements
 from tests.lti_tool.export.peers import RecordingLrs
 
@@ -83,3 +84,7 @@ def test_two_workers_send_every_statement_to_every_target_exactly_once(
         assert set(counts) == set(ids)
         assert max(counts.values()) == 1, "a statement was sent twice"
         assert peer.received == ids, "a target's statements arrived out of order"
+    senders = {agent for peer in three_lrs for agent in peer.user_agents}
+    if postgres_url() is not None:
+        # Row locks let both work at once; SQLite's file lock may leave it all to one.
+        assert len(senders) == 2, "both workers should have delivered"
