@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.export.remotes import DEAD, PENDING
 from lti_tool.models.export import ExportDelivery, RemoteLrs
-from lti_tool.models.lrs import OutboxEntry
+from lti_tool.models.lrs import OutboxEntry, Statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class DeadLetter:
     """A statement a target's LRS did not take, and why."""
 
     statement_seq: int
+    statement_id: str
     attempts: int
     error: str | None
 
@@ -109,13 +110,22 @@ def target_progress(session: Session, now: datetime) -> list[TargetProgress]:
 def dead_letters(session: Session, remote_name: str, limit: int = 50) -> list[DeadLetter]:
     """The first dead letters of one target."""
     rows = session.execute(
-        select(ExportDelivery.statement_seq, ExportDelivery.attempts, ExportDelivery.last_error)
+        select(
+            ExportDelivery.statement_seq,
+            Statement.id,
+            ExportDelivery.attempts,
+            ExportDelivery.last_error,
+        )
         .join(RemoteLrs, RemoteLrs.id == ExportDelivery.remote_id)
+        .join(Statement, Statement.seq == ExportDelivery.statement_seq)
         .where(RemoteLrs.name == remote_name, ExportDelivery.state == DEAD)
         .order_by(ExportDelivery.statement_seq)
         .limit(limit)
     )
-    return [DeadLetter(seq, attempts, error) for seq, attempts, error in rows]
+    return [
+        DeadLetter(seq, statement_id, attempts, error)
+        for seq, statement_id, attempts, error in rows
+    ]
 
 
 def _aware(moment: datetime, now: datetime) -> datetime:

@@ -124,5 +124,6 @@ def test_the_admin_page_shows_progress_and_dead_letters_to_admins_only(
     assert html.index("学习记录导出") < html.index("LRS export")
     assert "province" in html
     assert f"bad statement {ids[1]}" in html
+    assert f"<code>{ids[1]}</code>" in html
     assert "trellis lrs retry province" in html
     assert PASSWORD not in html
