@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.db import serialized_writes
@@ -131,10 +132,19 @@ class ExportWorker:
         return totals
 
     def run_forever(self) -> None:
-        """Poll until :meth:`stop` (or SIGTERM/SIGINT when installed)."""
+        """Poll until :meth:`stop` (or SIGTERM/SIGINT when installed).
+
+        A database error (a restart, a dropped connection) is logged and the loop goes on after
+        a pause: what was not committed is simply done again, and resending is harmless.
+        """
         try:
             while not self._stop.is_set():
-                step = self.step()
+                try:
+                    step = self.step()
+                except SQLAlchemyError as error:
+                    logger.error("export worker: database error, retrying: %s", error)
+                    self._stop.wait(max(self._options.poll_interval, 1.0))
+                    continue
                 if step.sent == 0 and step.fanned_out == 0:
                     self._stop.wait(self._options.poll_interval)
         finally:

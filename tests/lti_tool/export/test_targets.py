@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from lti_tool.db import database
 from lti_tool.export.filters import StatementFacts, TargetFilter
 from lti_tool.export.secrets import PasswordUnreadable, decrypt_password, encrypt_password
+from lti_tool.export.worker import ExportWorker
 from lti_tool.models.export import RemoteLrs
 from tests.lti_tool.export.conftest import Store, add_target, statements
 from tests.lti_tool.export.peers import RecordingLrs
@@ -127,3 +128,20 @@ def test_the_admin_page_shows_progress_and_dead_letters_to_admins_only(
     assert f"<code>{ids[1]}</code>" in html
     assert "trellis lrs retry province" in html
     assert PASSWORD not in html
+
+
+def test_a_password_unreadable_after_a_secret_key_change_fails_the_target_visibly(
+    app: Flask, runner: FlaskCliRunner, store: Store, recording_lrs: RecordingLrs
+) -> None:
+    add_target(runner, "province", recording_lrs.endpoint)
+    store(statements(2))
+    worker = ExportWorker(database(app).sessionmaker, "a-different-secret-key-0123456789-abcdef")
+
+    totals = worker.run_once()
+
+    assert (totals.sent, totals.failed) == (0, 2)
+    assert recording_lrs.received == []
+    with database(app).session_scope() as session:
+        remote = session.scalar(select(RemoteLrs))
+        assert remote is not None
+        assert "TRELLIS_SECRET_KEY changed" in (remote.last_error or "")
