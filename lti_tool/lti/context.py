@@ -7,6 +7,7 @@ launch-data storage, all bound to this request.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,6 +27,9 @@ from lti_tool.lti.storage import SharedCacheLaunchStorage
 from lti_tool.lti.tool_config import DatabaseToolConf
 from lti_tool.settings import Settings, current_settings
 from lti_tool.shared_cache import SharedCache
+
+BROWSER_COOKIE = "trellis_lti_browser"
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,18 @@ class LtiRequest:
             cache=self.cache,
         )
 
+    def browser_id(self) -> str | None:
+        """The id in this browser's Trellis LTI cookie, when it sent a well-formed one."""
+        value = request.cookies.get(BROWSER_COOKIE, "")
+        return value if _BROWSER_ID.fullmatch(value) else None
+
     def message_launch(self) -> TrellisMessageLaunch:
         """pylti1p3's message launch for the id_token posted to this request."""
         pylti_request = self._pylti_request()
         return TrellisMessageLaunch(
             pylti_request,
             self.tool_conf,
+            browser=self.browser_id(),
             session_service=FlaskSessionService(pylti_request),
             cookie_service=FlaskCookieService(pylti_request),  # type: ignore[no-untyped-call]
             launch_data_storage=self.storage,

@@ -5,6 +5,10 @@ launch must bring that state back, with an id_token that carries the same nonce,
 issuer and client id. State and nonce are consumed atomically, so a reused nonce or a replayed
 token + state is refused on every worker. No cookie is needed, so a browser that blocks
 third-party cookies inside Moodle's iframe still launches.
+
+Where the browser does keep cookies, login also binds the state to a browser cookie, and a launch
+that brings a different browser's cookie is refused (a launch posted into someone else's browser).
+A launch with no cookie at all is accepted: that is what a blocked third-party cookie looks like.
 """
 
 from __future__ import annotations
@@ -53,8 +57,12 @@ class TrellisOIDCLogin(FlaskOIDCLogin):
         self.nonce = secrets.token_urlsafe(32)
         return self.nonce
 
-    def authorization_url(self, redirect_uri: str) -> str:
+    def authorization_url(self, redirect_uri: str, *, browser: str) -> str:
         """Validate the login request and build the platform's authorization URL.
+
+        Args:
+            redirect_uri: our launch URL, exactly as registered in the platform.
+            browser: the id of the browser's cookie, remembered with the state.
 
         Raises:
             LtiError: unknown platform, registration pending, or missing parameters.
@@ -73,6 +81,7 @@ class TrellisOIDCLogin(FlaskOIDCLogin):
                 "nonce": self.nonce,
                 "iss": registration.get_issuer(),
                 "client_id": registration.get_client_id(),
+                "browser": browser,
             },
             STATE_TTL,
         )
@@ -86,9 +95,12 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
         cache: the shared cache holding states, nonces, key sets and launches.
     """
 
-    def __init__(self, *args: Any, cache: SharedCache, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, cache: SharedCache, browser: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         self._cache = cache
+        self._browser = browser
         self._binding: dict[str, Any] = {}
         self._launch_id = "lti1p3-launch-" + secrets.token_urlsafe(32)
         self.set_launch_data_lifetime(int(LAUNCH_TTL.total_seconds()))
@@ -150,6 +162,12 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
                 hint="Open the activity again from the course; a launch cannot be reused.",
             )
         self._binding = binding
+        if self._browser and binding.get("browser") and self._browser != binding["browser"]:
+            raise bad_launch(
+                "This launch was started in another browser.",
+                code="other_browser",
+                hint="Open the activity again from the course in this browser.",
+            )
         return self
 
     def validate_jwt_format(self) -> TrellisMessageLaunch:

@@ -4,12 +4,14 @@ renders or redirects; refusals are :class:`LtiError` pages.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool.lti import claims, keys, pages, services
 from lti_tool.lti.admin import admin_page
-from lti_tool.lti.context import lti_request
+from lti_tool.lti.context import BROWSER_COOKIE, lti_request
 from lti_tool.lti.deep_linking import choice, deep_linking_response
 from lti_tool.lti.dynamic_registration import ToolUrls, register
 from lti_tool.lti.errors import LtiError, bad_launch
@@ -46,11 +48,25 @@ def login() -> WerkzeugResponse:
             code="bad_target_link_uri",
             hint="Set the tool URL in Moodle to " + ctx.url("/lti/launch") + ".",
         )
-    url = ctx.oidc_login().authorization_url(ctx.url("/lti/launch"))
+    browser = ctx.browser_id() or secrets.token_urlsafe(16)
+    url = ctx.oidc_login().authorization_url(ctx.url("/lti/launch"), browser=browser)
     # Logins are where launch state is made, so they also sweep away what has expired.
     ctx.cache.purge_expired()
     ctx.session.commit()
-    return redirect(url, code=302)
+    response = redirect(url, code=302)
+    # Sent back only where the browser allows it: over HTTPS as a third-party cookie
+    # (SameSite=None), else only on top-level navigation (Lax). Launches never depend on it.
+    secure = request.is_secure
+    response.set_cookie(
+        BROWSER_COOKIE,
+        browser,
+        max_age=30 * 24 * 3600,
+        path="/lti/",
+        secure=secure,
+        httponly=True,
+        samesite="None" if secure else "Lax",
+    )
+    return response
 
 
 @bp.post("/launch")

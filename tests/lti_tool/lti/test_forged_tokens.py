@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy.orm import Session
 
 from lti_tool.models.cache import CacheEntry
@@ -259,3 +260,21 @@ def test_sub_longer_than_the_spec_allows_is_refused(browser: Browser) -> None:
 def test_very_long_name_is_cut_not_a_500(browser: Browser) -> None:
     status, text = launch_with(browser, put(name="王" * 1000))
     assert status == 200, text[:300]
+
+
+def test_launch_posted_into_another_browser_is_refused_when_cookies_tell(
+    browser: Browser,
+) -> None:
+    """Where cookies survive, the state is bound to the browser that started the login."""
+    with requests.Session() as first, requests.Session() as second:
+        mine = Browser(browser.tool_url, browser.platform, first)
+        theirs = Browser(browser.tool_url, browser.platform, second)
+        form = mine.authorize(mine.login(LaunchSpec()))
+        theirs.login(LaunchSpec())  # the other browser has a Trellis cookie of its own
+        assert "trellis_lti_browser" in first.cookies and "trellis_lti_browser" in second.cookies
+
+        planted = theirs.post_launch(form["id_token"], form["state"])
+        own = mine.post_launch(form["id_token"], form["state"])
+
+    assert planted.status_code == 400 and "another browser" in planted.text
+    assert own.status_code == 200, own.text
