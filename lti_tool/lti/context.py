@@ -103,6 +103,7 @@ class LtiRequest:
                 launch_data_storage=self.storage,
                 requests_session=BoundedSession(),
                 cache=self.cache,
+                browser=self.browser_id(),
             )
         except LtiException:
             raise _expired() from None

@@ -118,6 +118,9 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
         data = launch.get_session_service().get_launch_data(launch_id)
         if not data:
             raise LtiException("Launch data not found")
+        started_in = cache.get(_browser_key(launch_id))
+        if launch._browser and started_in and launch._browser != started_in:
+            raise LtiException("Launch started in another browser")
         launch.set_launch_id(launch_id).set_auto_validation(enable=False)
         launch.set_jwt({"body": data}).set_restored()
         # pylti1p3's own check: the registration still exists, is active, has this client id.
@@ -252,7 +255,13 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
     def save_launch_data(self) -> TrellisMessageLaunch:
         # Not pylti1p3's: it also marks the state valid for this token, which admits replays.
         self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        if self._binding.get("browser"):
+            self._cache.set(_browser_key(self._launch_id), self._binding["browser"], LAUNCH_TTL)
         return self
+
+
+def _browser_key(launch_id: str) -> str:
+    return f"lti:launch-browser:{launch_id}"
 
 
 def _state_from_url(url: str) -> str:

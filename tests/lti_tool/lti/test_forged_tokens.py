@@ -278,3 +278,17 @@ def test_launch_posted_into_another_browser_is_refused_when_cookies_tell(
 
     assert planted.status_code == 400 and "another browser" in planted.text
     assert own.status_code == 200, own.text
+
+
+def test_a_pages_launch_id_used_from_another_browser_is_refused(browser: Browser) -> None:
+    with requests.Session() as first, requests.Session() as second:
+        mine = Browser(browser.tool_url, browser.platform, first)
+        theirs = Browser(browser.tool_url, browser.platform, second)
+        page = mine.launch(LaunchSpec(custom={"trellis_view": "pre_assessment"}))
+        theirs.login(LaunchSpec())
+
+        stolen = theirs.submit(page, "/lti/score")
+        own = mine.submit(page, "/lti/score")
+
+    assert stolen.status_code == 400
+    assert own.status_code == 200
