@@ -93,6 +93,7 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
 
     Args:
         cache: the shared cache holding states, nonces, key sets and launches.
+        browser: the id in the request's Trellis cookie, if the browser sent one.
     """
 
     def __init__(
@@ -112,7 +113,8 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
         """A launch validated earlier, from the launch data saved under ``launch_id``.
 
         Raises:
-            LtiException: when nothing is saved under ``launch_id`` (expired or unknown).
+            LtiException: when nothing is saved under ``launch_id`` (expired or unknown), or the
+                request's cookie names another browser than the one that launched.
         """
         launch = cls(*args, cache=cache, **kwargs)
         data = launch.get_session_service().get_launch_data(launch_id)
