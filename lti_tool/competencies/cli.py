@@ -6,6 +6,7 @@ Each command is one use case: it opens a session, calls the service, commits onc
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from datetime import datetime
@@ -14,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError
 
 from competency_models.frameworks import FrameworkImportError
 from competency_models.mapping import RuleSetError
@@ -26,6 +28,8 @@ from lti_tool.competencies.projection_dump import dump_projection
 from lti_tool.competencies.rebuild import people_with_statements, rebuild
 from lti_tool.db import database
 from lti_tool.settings import current_settings
+
+logger = logging.getLogger("trellis.competencies")
 
 programmes_cli = AppGroup("programmes", help="Training programmes (培训项目 / 班).")
 frameworks_cli = AppGroup("frameworks", help="Competency frameworks: list, import, export.")
@@ -300,7 +304,13 @@ def competencies_worker(interval: float, batch: int, max_idle: float | None) -> 
     idle_since = time.monotonic()
     try:
         while True:
-            done = process_pending(factory, home_page=system_home_page(), limit=batch)
+            try:
+                done = process_pending(factory, home_page=system_home_page(), limit=batch)
+            except DBAPIError as error:
+                # A lock timeout or a lost connection: the entries stay queued; try again.
+                logger.warning("competency batch failed, will retry: %s", error.orig)
+                time.sleep(interval)
+                continue
             if done:
                 idle_since = time.monotonic()
                 continue

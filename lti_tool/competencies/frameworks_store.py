@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from competency_models.builtin import load_builtin
@@ -110,6 +111,42 @@ def save_framework(
     return _version(row), True
 
 
+def ensure_builtin(session: Session, framework: Framework, *, now: datetime) -> FrameworkVersion:
+    """Store a built-in framework unless it is stored; safe when workers do it at once.
+
+    ``INSERT … ON CONFLICT DO NOTHING``: a second worker storing the same built-in framework at
+    the same moment neither fails nor duplicates it.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(StoredFramework).on_conflict_do_nothing(),
+        [
+            {
+                "framework_id": framework.id,
+                "version": framework.version,
+                "fingerprint": framework.fingerprint,
+                "title_zh": framework.title_zh,
+                "title_en": framework.title_en,
+                "item_count": len(framework),
+                "document": framework_to_trellis_json(framework).decode("utf-8"),
+                "builtin": True,
+                "imported_at": now,
+            }
+        ],
+    )
+    row = session.scalar(
+        select(StoredFramework).where(StoredFramework.fingerprint == framework.fingerprint)
+    )
+    if row is None:
+        raise FrameworkStoreError(
+            f"built-in framework {framework.id} version {framework.version} clashes with a "
+            "stored framework of the same id and version",
+            status=409,
+        )
+    return _version(row)
+
+
 def import_framework(
     session: Session, data: bytes, *, filename: str | None, now: datetime
 ) -> tuple[FrameworkVersion, bool]:
@@ -154,7 +191,7 @@ def latest_framework(
     if load_builtin_on_demand:
         for framework in load_builtin():
             if framework.id == framework_id:
-                return save_framework(session, framework, now=utcnow(), builtin=True)[0]
+                return ensure_builtin(session, framework, now=utcnow())
     return None
 
 
@@ -197,6 +234,7 @@ __all__ = [
     "FrameworkStoreError",
     "FrameworkVersion",
     "describe",
+    "ensure_builtin",
     "export_framework",
     "framework_version",
     "get_framework",

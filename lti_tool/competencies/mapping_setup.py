@@ -24,8 +24,8 @@ from competency_models.rollup import RollupRule
 from lti_tool.competencies.clock import utcnow
 from lti_tool.competencies.frameworks_store import (
     FrameworkVersion,
+    ensure_builtin,
     framework_version,
-    save_framework,
 )
 from lti_tool.competencies.programmes import COURSE, rollup_rule_from_config
 from lti_tool.competencies.rulesets_store import get_ruleset, parse_stored
@@ -113,7 +113,7 @@ def _frameworks(session: Session) -> dict[str, FrameworkVersion]:
     stored = {row.framework_id for row in session.scalars(select(StoredFramework))}
     for framework in load_builtin():
         if framework.id not in stored:
-            save_framework(session, framework, now=utcnow(), builtin=True)
+            ensure_builtin(session, framework, now=utcnow())
     newest: dict[str, int] = {}
     for pk, framework_id in session.execute(
         select(StoredFramework.id, StoredFramework.framework_id).order_by(StoredFramework.id)

@@ -13,13 +13,14 @@ are processed in order under the writer lock.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from lti_tool.competencies.clock import utcnow
@@ -103,6 +104,7 @@ def recompute_streams(
     """Recompute these streams from their stored evidence; return the levels reached."""
     if not keys:
         return []
+    _lock_people(session, {key[1] for key in keys})
     evidence = load_stream_evidence(session, keys)
     projections = [
         projection
@@ -111,6 +113,21 @@ def recompute_streams(
     ]
     replace_streams(session, keys, projections)
     return [item for projection in projections for item in projection.levels_reached]
+
+
+def _lock_people(session: Session, people: set[str]) -> None:
+    """PostgreSQL: one worker at a time recomputes a teacher's streams.
+
+    Two workers whose batches touch the same teacher would otherwise both delete and re-insert
+    the same estimate rows. Transaction-scoped advisory locks, taken in sorted order so two
+    workers cannot deadlock; the second then reads the first's committed evidence. SQLite has
+    one writer at a time already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for person_id in sorted(people):
+        key = int.from_bytes(hashlib.sha256(person_id.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _claim(session: Session, limit: int) -> list[OutboxEntry]:

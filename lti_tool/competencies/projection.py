@@ -231,7 +231,20 @@ def row_values(rows: Sequence[dict[str, Any]], *, sqlite: bool) -> RowValues:
 def insert_values(
     session: Session, table: Table, columns: list[str], values: list[tuple[Any, ...]]
 ) -> None:
-    """Insert driver-ready rows (see `row_values`) in chunks."""
+    """Insert driver-ready rows (see `row_values`): ``COPY`` on PostgreSQL, else in chunks."""
+    if not values:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY is several times faster than executemany for the millions of rows of a rebuild.
+        cursor = connection.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
     for start in range(0, len(values), 5000):
         executemany_plain(session, table, columns, values[start : start + 5000])
 
