@@ -35,6 +35,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "pick_title": "选择此链接打开的页面",
         "pick_submit": "添加到课程",
         "send_score": "把成绩提交到课程成绩册",
+        "send_cohort_scores": "把每位教师的能力达成度提交到课程成绩册",
         "score_sent": "成绩已提交",
         "score_failed": "成绩提交失败",
         "ags_disabled": "成绩服务未开启：请管理员在 Moodle 中开启"
@@ -84,6 +85,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "pick_title": "Choose what this link opens",
         "pick_submit": "Add to course",
         "send_score": "Send my score to the course gradebook",
+        "send_cohort_scores": "Send each teacher's attainment to the course gradebook",
         "score_sent": "Score sent",
         "score_failed": "The score could not be sent",
         "ags_disabled": "The grade service is off: ask an administrator to enable "

@@ -33,6 +33,7 @@ class RosterLine:
     """One row of the trainer's table."""
 
     name: str
+    user_id: str
     row: CohortRow
 
 
@@ -88,10 +89,39 @@ def trainer_page(
         members, problem = [], problem_text(facts.locale, str(error))
     rows = queries.cohort_overview(session, [m.person_id for m in members])
     lines = [
-        RosterLine(name=m.name or m.user_id, row=rows.get(m.person_id) or _empty_row(m.person_id))
+        RosterLine(
+            name=m.name or m.user_id,
+            user_id=m.user_id,
+            row=rows.get(m.person_id) or _empty_row(m.person_id),
+        )
         for m in members
     ]
-    return Page("lti/trainer.html", {**base, "lines": lines, "problem": problem})
+    values = {"lines": lines, "problem": problem, "offers_sync": launch.has_ags() and lines}
+    return Page("lti/trainer.html", {**base, **values})
+
+
+def send_cohort_attainment(
+    page: Page, session: Session, launch: TrellisMessageLaunch, *, now: datetime
+) -> None:
+    """Post every listed teacher's attainment to the gradebook, noting the outcome on the page.
+
+    Raises:
+        LtiError: 403 unless the page is the trainer's roster.
+    """
+    if page.template != "lti/trainer.html":
+        raise LtiError(403, "Only a trainer's launch sends the cohort's scores.", code="forbidden")
+    facts: LaunchFacts = page.values["facts"]
+    lines: list[RosterLine] = page.values["lines"]
+    scores = {
+        line.user_id: attainment(queries.teacher_overview(session, line.row.person_id))
+        for line in lines
+    }
+    t = texts(facts.locale)
+    try:
+        services.post_scores(launch, facts, scores, timestamp=now)
+        page.values["score_result"] = ("ok", f"{t['score_sent']} ({len(scores)} {t['people']})")
+    except services.ServiceUnavailable as error:
+        page.values["score_result"] = ("problem", problem_text(facts.locale, str(error)))
 
 
 def attainment(overview: TeacherOverview) -> float:

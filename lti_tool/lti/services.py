@@ -8,6 +8,7 @@ launched.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,11 +102,30 @@ def post_score(
 ) -> str:
     """Post the launching teacher's score (0–100) to the gradebook (LTI-AGS 2.0 §3.4).
 
-    The line item is the launch's own when Moodle coupled one, else the one tagged
-    ``trellis-<target>`` in the course, created when missing.
-
     Returns:
         The line item URL the score went to.
+
+    Raises:
+        ServiceUnavailable: no AGS claim, no permission, or the platform refused or failed.
+    """
+    return post_scores(launch, facts, {facts.subject: score}, timestamp=timestamp)
+
+
+def post_scores(
+    launch: TrellisMessageLaunch,
+    facts: LaunchFacts,
+    scores: Mapping[str, float],
+    *,
+    timestamp: datetime,
+) -> str:
+    """Post scores (0–100) by platform user id to one gradebook line item (LTI-AGS 2.0 §3.4).
+
+    The line item is the launch's own when Moodle coupled one, else the one tagged
+    ``trellis-<target>`` in the course (pre-assessment, post-assessment, or attainment), created
+    when missing.
+
+    Returns:
+        The line item URL the scores went to.
 
     Raises:
         ServiceUnavailable: no AGS claim, no permission, or the platform refused or failed.
@@ -115,31 +135,39 @@ def post_score(
     ags = launch.get_ags()
     if not ags.can_put_grade():
         raise ServiceUnavailable("ags_no_score_scope")
-    grade = (
+    endpoint: Any = launch.get_launch_data().get(claims.AGS_ENDPOINT) or {}
+    try:
+        if endpoint.get("lineitem"):
+            lineitem = LineItem({"id": str(endpoint["lineitem"])})
+        elif ags.can_create_lineitem():
+            lineitem = ags.find_or_create_lineitem(_line_item(facts.target))
+        else:
+            raise ServiceUnavailable("ags_no_lineitem_scope")
+        for user_id, score in scores.items():
+            ags.put_grade(_grade(user_id, score, timestamp), lineitem)
+        return str(lineitem.get_id())
+    except (LtiException, LtiServiceException, RequestException, ValueError, KeyError) as error:
+        raise ServiceUnavailable(f"ags_failed: {error}") from None
+
+
+def _line_item(target: LinkTarget) -> LineItem:
+    kind = target if target in _LINE_ITEM_LABELS else LinkTarget.GROWTH
+    return (
+        LineItem()
+        .set_tag(f"trellis-{kind.value}")
+        .set_label(_LINE_ITEM_LABELS.get(kind, _DEFAULT_LABEL))
+        .set_score_maximum(SCORE_MAXIMUM)
+        .set_resource_id(f"trellis-{kind.value}")
+    )
+
+
+def _grade(user_id: str, score: float, timestamp: datetime) -> Grade:
+    return (
         Grade()
         .set_score_given(round(score, 2))
         .set_score_maximum(SCORE_MAXIMUM)
         .set_timestamp(timestamp.isoformat(timespec="milliseconds"))
         .set_activity_progress("Completed")
         .set_grading_progress("FullyGraded")
-        .set_user_id(facts.subject)
+        .set_user_id(user_id)
     )
-    endpoint: Any = launch.get_launch_data().get(claims.AGS_ENDPOINT) or {}
-    try:
-        if endpoint.get("lineitem"):
-            ags.put_grade(grade)
-            return str(endpoint["lineitem"])
-        if not ags.can_create_lineitem():
-            raise ServiceUnavailable("ags_no_lineitem_scope")
-        wanted = (
-            LineItem()
-            .set_tag(f"trellis-{facts.target.value}")
-            .set_label(_LINE_ITEM_LABELS.get(facts.target, _DEFAULT_LABEL))
-            .set_score_maximum(SCORE_MAXIMUM)
-            .set_resource_id(f"trellis-{facts.target.value}")
-        )
-        lineitem = ags.find_or_create_lineitem(wanted)
-        ags.put_grade(grade, lineitem)
-        return str(lineitem.get_id())
-    except (LtiException, LtiServiceException, RequestException, ValueError, KeyError) as error:
-        raise ServiceUnavailable(f"ags_failed: {error}") from None

@@ -115,6 +115,18 @@ def score() -> str:
     return render_template(page.template, **page.values)
 
 
+@bp.post("/cohort-scores")
+def cohort_scores() -> str:
+    """Send each teacher's attainment on the roster to the course gradebook (AGS)."""
+    ctx = lti_request()
+    launch_id = request.form.get("launch_id", "")
+    message = ctx.restored_launch(launch_id)
+    page = pages.land(ctx.session, message, now=ctx.now, launch_id=launch_id)
+    pages.send_cohort_attainment(page, ctx.session, message, now=ctx.now)
+    ctx.session.commit()
+    return render_template(page.template, **page.values)
+
+
 @bp.get("/jwks")
 def jwks() -> Response:
     """The tool's public keys: active, next and recently retired (LTI Security 1.0 §6.3)."""

@@ -16,7 +16,7 @@ from lti_tool.models.identity import Person, PersonIdentifier
 from tests.lti_tool.competencies.conftest import MOODLE
 from tests.lti_tool.competencies.test_end_to_end import cohort_statements, set_up_programme
 from tests.lti_tool.lrs.conftest import XapiClient, make_source
-from tests.lti_tool.lti.conftest import Browser, register
+from tests.lti_tool.lti.conftest import Browser, form_fields, register
 from tests.lti_tool.lti.platform import INSTRUCTOR, LEARNER, FakePlatform, LaunchSpec
 
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
@@ -205,3 +205,32 @@ def test_teacher_sees_the_evidence_moodles_log_store_sent(
     assert "3.1.1" in page.text
     assert page.text.count("<tr>") >= 1 + 3  # header, estimate, evidence rows
     assert "还没有证据" not in page.text
+
+
+def test_trainer_sends_every_teachers_attainment_to_one_created_line_item(
+    browser: Browser,
+) -> None:
+    browser.platform.members = [
+        {"user_id": "3", "name": "王老师", "roles": [LEARNER]},
+        {"user_id": "4", "name": "李老师", "roles": [LEARNER]},
+        {"user_id": "9", "name": "培训者", "roles": [INSTRUCTOR]},
+    ]
+    page = browser.launch(LaunchSpec(user_id="9", roles=[INSTRUCTOR]))
+    sent = browser.submit(page, "/lti/cohort-scores")
+
+    assert sent.status_code == 200, sent.text
+    assert "成绩已提交 (2" in sent.text
+    [item] = browser.platform.lineitems.values()
+    assert item["tag"] == "trellis-growth"
+    [scores] = browser.platform.scores.values()
+    assert sorted(score["userId"] for score in scores) == ["3", "4"]
+
+
+def test_a_teacher_cannot_send_the_cohorts_scores(browser: Browser) -> None:
+    page = browser.launch(LaunchSpec(custom={"trellis_view": "pre_assessment"}))
+    fields = form_fields(page.text, action="/lti/score")
+    answer = browser.http.post(
+        browser.tool_url + "/lti/cohort-scores", data={"launch_id": fields["launch_id"]}
+    )
+    assert answer.status_code == 403
+    assert browser.platform.scores == {}
