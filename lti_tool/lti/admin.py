@@ -1,4 +1,4 @@
-"""The administrator's page for platform registrations: list, add, approve, suspend.
+"""The administrator's page: platform registrations (list, add, approve, suspend) and keys.
 
 Administrators sign in with the HTTP Basic credentials of an admin statement source
 (``trellis sources add NAME --admin``), the same credential that administers the LRS. Forms carry
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import session as db_session
 from lti_tool.lrs.sources import authenticate
-from lti_tool.lti import registrations
+from lti_tool.lti import keys, registrations
 from lti_tool.lti.errors import LtiError
 from lti_tool.settings import current_settings
 
@@ -42,11 +42,16 @@ def admin_page() -> Response:
             raise LtiError(403, "The form has expired; reload the page.", code="forbidden")
         message = _apply(session)
         session.commit()
-    base_url = current_settings().base_url or request.url_root.rstrip("/")
+    settings = current_settings()
+    base_url = settings.base_url or request.url_root.rstrip("/")
+    now = datetime.now(UTC)
+    keys.ensure_keys(session, instance_key_path=settings.lti_private_key_path, now=now)
+    session.commit()
     return Response(
         render_template(
             "lti/admin.html",
             platforms=registrations.list_platforms(session),
+            keys=keys.key_states(session, now=now),
             token=token,
             message=message,
             base_url=base_url,
@@ -71,6 +76,11 @@ def _apply(session: Session) -> str:
             deployments = [d for d in form.get("deployment_ids", "").split() if d]
             platform = registrations.add_platform(session, fields, deployments, now=now)
             return f"saved {platform.issuer} ({platform.client_id})"
+        if action == "rotate":
+            active = keys.rotate(
+                session, instance_key_path=current_settings().lti_private_key_path, now=now
+            )
+            return f"signing with key {active.kid} from now on"
         if action in ("activate", "suspend"):
             platform = registrations.set_active(
                 session, int(form.get("platform_id", "0")), action == "activate"

@@ -119,3 +119,16 @@ def test_cli_refuses_overlong_values_instead_of_failing_in_the_database(
     assert result.exit_code != 0 and "255" in result.output
     result = runner.invoke(args=add_args(deployment="d" * 300))
     assert result.exit_code != 0 and "255" in result.output
+
+
+def test_admin_page_lists_keys_and_rotates_them(client: FlaskClient, db_session: Session) -> None:
+    headers = _admin_headers(db_session)
+    page = client.get("/lti/admin", headers=headers).get_data(as_text=True)
+    assert page.count("<td>active</td>") == 1 and page.count("<td>next</td>") == 1
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+    rotated = client.post("/lti/admin", headers=headers, data={"token": token, "action": "rotate"})
+
+    text = rotated.get_data(as_text=True)
+    assert rotated.status_code == 200 and "signing with key" in text
+    assert "retired, still published" in text
