@@ -26,7 +26,7 @@ _CHALLENGE = {"WWW-Authenticate": 'Basic realm="Trellis admin", charset="UTF-8"'
 
 
 def admin_page() -> Response:
-    """GET lists registrations; POST adds one or changes whether one is active."""
+    """GET lists registrations and keys; POST adds, approves or suspends one, or rotates keys."""
     session = db_session()
     if not _is_admin():
         return Response(
