@@ -154,6 +154,17 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
         return self
 
     def validate_state(self) -> TrellisMessageLaunch:
+        platform_error = self._param("error")
+        if platform_error:
+            # OIDC Core §3.1.2.6: the platform answers a refused login with error and
+            # error_description (Moodle's auth.php does, e.g. for an unregistered redirect_uri).
+            description = self._param("error_description") or ""
+            raise bad_launch(
+                f"The platform refused the login: {platform_error[:100]} {description[:300]}.",
+                code="platform_refused_login",
+                hint="Check the tool's Redirection URI(s) in the platform: it must be exactly "
+                "this Trellis's /lti/launch URL.",
+            )
         state = self._param("state")
         if not state:
             raise bad_launch("The launch has no state.", code="missing_state")

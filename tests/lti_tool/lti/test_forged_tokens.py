@@ -292,3 +292,19 @@ def test_a_pages_launch_id_used_from_another_browser_is_refused(browser: Browser
 
     assert stolen.status_code == 400
     assert own.status_code == 200
+
+
+def test_platform_error_answer_is_shown_with_what_to_check(browser: Browser) -> None:
+    """Moodle's auth.php posts error/error_description/state back when it refuses a login."""
+    login = browser.login(LaunchSpec())
+    answer = browser.http.post(
+        browser.tool_url + "/lti/launch",
+        data={
+            "error": "invalid_request",
+            "error_description": "Invalid redirect_uri",
+            "state": login.state,
+        },
+        headers={"Accept": "text/html"},
+    )
+    assert answer.status_code == 400
+    assert "Invalid redirect_uri" in answer.text and "Redirection URI" in answer.text
