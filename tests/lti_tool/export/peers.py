@@ -235,9 +235,16 @@ class RalphServer:
         raise RuntimeError("Ralph did not start")
 
     def stop(self) -> None:
+        """Stop as an operator or a restart would (SIGTERM: uvicorn finishes the request in
+        flight). SIGKILL can tear the last line of Ralph's data file, which its filesystem
+        backend then refuses to read, answering 500 to every later POST."""
         if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=30)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
             self.process = None
 
     def stored_lines(self) -> list[dict[str, Any]]:

@@ -136,7 +136,6 @@ def test_ralph_stopped_mid_export_while_statements_keep_coming_ends_with_each_ex
     options = WorkerOptions(backoff=Backoff(base=0.05, cap=0.3), poll_interval=0.05, timeout=5)
     worker = ExportWorker(database(app).sessionmaker, SECRET, options)
     thread = threading.Thread(target=worker.run_forever, daemon=True)
-    thread.start()
     posted: list[str] = []
 
     def post(count: int) -> None:
@@ -146,10 +145,12 @@ def test_ralph_stopped_mid_export_while_statements_keep_coming_ends_with_each_ex
             posted.extend(statement["id"] for statement in batch)
 
     try:
-        post(200)
+        post(400)
+        thread.start()
         _wait_for(lambda: _count(app, "sent") > 0, 60, "a first delivery")
-        ralph.stop()  # mid-export: the worker is sending while statements keep coming
-        post(300)
+        ralph.stop()  # mid-export: most of the backlog is still to be sent
+        assert _count(app, "pending") > 0
+        post(200)
         _wait_for(lambda: _count(app, "dead") > 0, 60, "dead letters while Ralph is down")
         ralph.start()
         post(100)
@@ -161,10 +162,11 @@ def test_ralph_stopped_mid_export_while_statements_keep_coming_ends_with_each_ex
         _wait_for(lambda: _count(app, "pending") == 0 and _count(app, "dead") == 0, 120, "retries")
     finally:
         worker.stop()
-        thread.join(timeout=30)
+        if thread.ident is not None:
+            thread.join(timeout=30)
         worker.close()
 
-    assert _count(app, "sent") == 600
+    assert _count(app, "sent") == 700
     read_back = ralph.read_all()
     assert Counter(statement["id"] for statement in read_back) == Counter(posted)
     in_file = Counter(statement["id"] for statement in ralph.stored_lines())
