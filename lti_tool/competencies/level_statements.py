@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from competency_models.frameworks import Framework
 from lti_tool.competencies.mapping_setup import TRELLIS_SOURCE, MappingSetup
 from lti_tool.competencies.projection import LevelReached
+from lti_tool.db import serialized_writes
 from lti_tool.lrs.auth import authority_for
 from lti_tool.lrs.sources import SourceError, add_source
-from lti_tool.lrs.statements import Caller, store_statements
+from lti_tool.lrs.statements import Caller, StatementConflict, store_statements
 from lti_tool.models.identity import PersonIdentifier
 from lti_tool.models.lrs import Source, Statement
 from xapi import trellis_vocabulary as vocab
@@ -206,18 +207,34 @@ def store_level_statements(
             .order_by(PersonIdentifier.key)
         ):
             actors.setdefault(person_id, agent_from_key(key))
-    caller = trellis_caller(session, home_page=home_page, now=now)
+    session.rollback()  # only reads so far: start the write below on a fresh snapshot
+    with serialized_writes(session):
+        caller = trellis_caller(session, home_page=home_page, now=now)
+        # End this transaction: on SQLite a transaction that read before another process
+        # wrote cannot write any more, and store_statements takes the writer lock itself.
+        session.commit()
     statements = [
         build_statement(by_id[statement_id][0], by_id[statement_id][1], actors[person_id])
         for statement_id in new_ids
         if (person_id := by_id[statement_id][0].person_id) in actors
     ]
     for start in range(0, len(statements), BATCH_SIZE):
-        store_statements(
-            session,
-            statements[start : start + BATCH_SIZE],
-            caller=caller,
-            version=XapiVersion.V1_0_3,
-            now=now,
-        )
+        batch = statements[start : start + BATCH_SIZE]
+        try:
+            store_statements(session, batch, caller=caller, version=XapiVersion.V1_0_3, now=now)
+        except StatementConflict:
+            # Another worker stored one of these ids first with a different estimate (it saw
+            # other evidence); the first statement of a level stands, the others are dropped.
+            session.rollback()
+            taken = set(
+                session.scalars(
+                    select(Statement.id).where(Statement.id.in_([s["id"] for s in batch]))
+                )
+            )
+            session.commit()
+            remaining = [s for s in batch if s["id"] not in taken]
+            if remaining:
+                store_statements(
+                    session, remaining, caller=caller, version=XapiVersion.V1_0_3, now=now
+                )
     return len(statements)
