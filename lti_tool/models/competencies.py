@@ -103,9 +103,7 @@ class ProgrammeContext(Base):
     __table_args__ = (UniqueConstraint("kind", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    programme_id: Mapped[str] = mapped_column(
-        ForeignKey("competency_programmes.id", ondelete="CASCADE"), index=True
-    )
+    programme_id: Mapped[str] = mapped_column(ForeignKey("competency_programmes.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(KEY_LENGTH))
     title: Mapped[str | None] = mapped_column(String(500))
@@ -117,7 +115,7 @@ class ProgrammeMember(Base):
     __tablename__ = "competency_programme_members"
 
     programme_id: Mapped[str] = mapped_column(
-        ForeignKey("competency_programmes.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("competency_programmes.id"), primary_key=True
     )
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
@@ -129,7 +127,7 @@ class ProgrammeFramework(Base):
     __tablename__ = "competency_programme_frameworks"
 
     programme_id: Mapped[str] = mapped_column(
-        ForeignKey("competency_programmes.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("competency_programmes.id"), primary_key=True
     )
     framework_id: Mapped[str] = mapped_column(String(FRAMEWORK_ID_LENGTH), primary_key=True)
 
@@ -140,7 +138,7 @@ class ProgrammeRuleSet(Base):
     __tablename__ = "competency_programme_rulesets"
 
     programme_id: Mapped[str] = mapped_column(
-        ForeignKey("competency_programmes.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("competency_programmes.id"), primary_key=True
     )
     ruleset_id: Mapped[str] = mapped_column(String(FRAMEWORK_ID_LENGTH), primary_key=True)
 
@@ -152,9 +150,7 @@ class ModuleBinding(Base):
     __table_args__ = (UniqueConstraint("programme_id", "module_id", "framework_id", "code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    programme_id: Mapped[str] = mapped_column(
-        ForeignKey("competency_programmes.id", ondelete="CASCADE"), index=True
-    )
+    programme_id: Mapped[str] = mapped_column(ForeignKey("competency_programmes.id"), index=True)
     module_id: Mapped[str] = mapped_column(String(KEY_LENGTH))
     framework_id: Mapped[str] = mapped_column(String(FRAMEWORK_ID_LENGTH))
     code: Mapped[str] = mapped_column(String(CODE_LENGTH))

@@ -119,7 +119,7 @@ def upgrade() -> None:
     sa.Column('module_id', sa.String(length=1000), nullable=False),
     sa.Column('framework_id', sa.String(length=200), nullable=False),
     sa.Column('code', sa.String(length=100), nullable=False),
-    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_module_bindings_programme_id_competency_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_module_bindings_programme_id_competency_programmes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_competency_module_bindings')),
     sa.UniqueConstraint('programme_id', 'module_id', 'framework_id', 'code', name=op.f('uq_competency_module_bindings_programme_id_module_id_framework_id_code'))
     )
@@ -132,7 +132,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('key', sa.String(length=1000), nullable=False),
     sa.Column('title', sa.String(length=500), nullable=True),
-    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_contexts_programme_id_competency_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_contexts_programme_id_competency_programmes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_competency_programme_contexts')),
     sa.UniqueConstraint('kind', 'key', name=op.f('uq_competency_programme_contexts_kind_key'))
     )
@@ -142,7 +142,7 @@ def upgrade() -> None:
     op.create_table('competency_programme_frameworks',
     sa.Column('programme_id', sa.String(length=100), nullable=False),
     sa.Column('framework_id', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_frameworks_programme_id_competency_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_frameworks_programme_id_competency_programmes')),
     sa.PrimaryKeyConstraint('programme_id', 'framework_id', name=op.f('pk_competency_programme_frameworks'))
     )
     op.create_table('competency_programme_members',
@@ -150,13 +150,13 @@ def upgrade() -> None:
     sa.Column('person_id', sa.String(length=36), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_competency_programme_members_person_id_persons')),
-    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_members_programme_id_competency_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_members_programme_id_competency_programmes')),
     sa.PrimaryKeyConstraint('programme_id', 'person_id', name=op.f('pk_competency_programme_members'))
     )
     op.create_table('competency_programme_rulesets',
     sa.Column('programme_id', sa.String(length=100), nullable=False),
     sa.Column('ruleset_id', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_rulesets_programme_id_competency_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['competency_programmes.id'], name=op.f('fk_competency_programme_rulesets_programme_id_competency_programmes')),
     sa.PrimaryKeyConstraint('programme_id', 'ruleset_id', name=op.f('pk_competency_programme_rulesets'))
     )
     op.create_table('competency_trajectory_points',
