@@ -64,13 +64,17 @@ def live_server(database_url: str, instance: Path, *, workers: int = 2) -> Itera
     try:
         deadline = time.monotonic() + 60
         while True:
+            connection = server.connection(timeout=2)
             try:
-                connection = server.connection(timeout=2)
                 connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
+                response = connection.getresponse()
+                response.read()
+                if response.status == 200:
                     break
             except OSError:
                 pass
+            finally:
+                connection.close()
             if process.poll() is not None or time.monotonic() > deadline:
                 stderr = process.stderr.read().decode() if process.stderr else ""
                 raise RuntimeError(f"gunicorn did not start: {stderr[-2000:]}")
