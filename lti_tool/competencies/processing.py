@@ -86,7 +86,7 @@ def process_statements(session: Session, setup: MappingSetup, seqs: list[int]) -
     if evidence_rows:
         session.execute(
             insert_ignoring_conflicts(
-                session, EvidenceRecord, ["scope", "statement_id", "position"]
+                session, EvidenceRecord, ["statement_id", "scope", "position"]
             ),
             evidence_rows,
         )

@@ -166,9 +166,9 @@ class EvidenceRecord(Base):
 
     __tablename__ = "competency_evidence"
     __table_args__ = (
-        UniqueConstraint("scope", "statement_id", "position"),
+        # Statement first: the same index finds a voided statement's evidence.
+        UniqueConstraint("statement_id", "scope", "position"),
         Index("ix_competency_evidence_stream", "scope", "person_id", "framework_id", "code"),
-        Index("ix_competency_evidence_statement_id", "statement_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)

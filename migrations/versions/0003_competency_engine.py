@@ -107,10 +107,9 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_competency_evidence_person_id_persons')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_competency_evidence')),
-    sa.UniqueConstraint('scope', 'statement_id', 'position', name=op.f('uq_competency_evidence_scope_statement_id_position'))
+    sa.UniqueConstraint('statement_id', 'scope', 'position', name=op.f('uq_competency_evidence_statement_id_scope_position'))
     )
     with op.batch_alter_table('competency_evidence', schema=None) as batch_op:
-        batch_op.create_index('ix_competency_evidence_statement_id', ['statement_id'], unique=False)
         batch_op.create_index('ix_competency_evidence_stream', ['scope', 'person_id', 'framework_id', 'code'], unique=False)
 
     op.create_table('competency_module_bindings',
@@ -196,7 +195,6 @@ def downgrade() -> None:
     op.drop_table('competency_module_bindings')
     with op.batch_alter_table('competency_evidence', schema=None) as batch_op:
         batch_op.drop_index('ix_competency_evidence_stream')
-        batch_op.drop_index('ix_competency_evidence_statement_id')
 
     op.drop_table('competency_evidence')
     with op.batch_alter_table('competency_estimates', schema=None) as batch_op:
