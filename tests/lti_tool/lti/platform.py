@@ -12,8 +12,6 @@ from __future__ import annotations
 import html
 import secrets
 import threading
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -389,11 +387,3 @@ def _wrap(resp: Any) -> Response:
     response = jsonify({"error": resp.message})
     response.status_code = resp.code
     return response
-
-
-def unique_user() -> str:
-    return str(uuid.uuid4().int % 10**6)
-
-
-def now() -> int:
-    return int(time.time())

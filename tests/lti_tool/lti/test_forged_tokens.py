@@ -72,6 +72,17 @@ def put(**values: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def shift(**seconds: int) -> Callable[[dict[str, Any]], None]:
+    """Set time claims relative to when the token is made (not when this module loaded)."""
+
+    def change(body: dict[str, Any]) -> None:
+        now = int(time.time())
+        for name, offset in seconds.items():
+            body[name] = now + offset
+
+    return change
+
+
 def test_a_hand_made_valid_launch_is_accepted(browser: Browser) -> None:
     """The baseline every bad case below differs from in one way."""
     status, text = launch_with(browser, lambda body: None)
@@ -81,9 +92,9 @@ def test_a_hand_made_valid_launch_is_accepted(browser: Browser) -> None:
 KNOWN_BAD: dict[str, Callable[[dict[str, Any]], None]] = {
     "missing exp": drop("exp"),
     "missing iat": drop("iat"),
-    "expired": put(exp=int(time.time()) - 3600, iat=int(time.time()) - 3700),
-    "issued in the future": put(iat=int(time.time()) + 3600, exp=int(time.time()) + 3660),
-    "issued long ago": put(iat=int(time.time()) - 7200, exp=int(time.time()) + 60),
+    "expired": shift(iat=-3700, exp=-3600),
+    "issued in the future": shift(iat=3600, exp=3660),
+    "issued long ago": shift(iat=-7200, exp=60),
     "wrong LTI version": put(**{L + "version": "1.2.0"}),
     "no LTI version": drop(L + "version"),
     "no message_type": drop(L + "message_type"),
@@ -228,7 +239,7 @@ ACCEPTED: dict[str, Callable[[dict[str, Any]], None]] = {
     "no role": put(**{L + "roles": []}),
     "no PII": drop("name", "given_name", "family_name", "email"),
     "no context": drop(L + "context"),
-    "clock skew of a few seconds": put(iat=int(time.time()) + 10, exp=int(time.time()) + 70),
+    "clock skew of a few seconds": shift(iat=10, exp=70),
     "azp equal to client id": lambda body: body.update(azp=body["aud"]),
     "aud as a list of one": lambda body: body.update(aud=[body["aud"]]),
 }
