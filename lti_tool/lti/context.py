@@ -17,6 +17,7 @@ from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.contrib.flask.session import FlaskSessionService
 from pylti1p3.exception import LtiException
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool.db import session as db_session
 from lti_tool.lti import keys
@@ -69,6 +70,25 @@ class LtiRequest:
         """The id in this browser's Trellis LTI cookie, when it sent a well-formed one."""
         value = request.cookies.get(BROWSER_COOKIE, "")
         return value if _BROWSER_ID.fullmatch(value) else None
+
+    def remember_browser(self, response: WerkzeugResponse, browser: str) -> WerkzeugResponse:
+        """Set the browser's Trellis cookie on ``response``.
+
+        Sent back only where the browser allows it: over HTTPS as a third-party cookie
+        (``SameSite=None``), else on top-level navigation only (``Lax``). Launches never depend
+        on it; it only lets Trellis refuse a launch planted in another browser.
+        """
+        secure = request.is_secure
+        response.set_cookie(
+            BROWSER_COOKIE,
+            browser,
+            max_age=30 * 24 * 3600,
+            path="/lti/",
+            secure=secure,
+            httponly=True,
+            samesite="None" if secure else "Lax",
+        )
+        return response
 
     def message_launch(self) -> TrellisMessageLaunch:
         """pylti1p3's message launch for the id_token posted to this request."""

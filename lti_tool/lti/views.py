@@ -4,6 +4,7 @@ renders or redirects; refusals are :class:`LtiError` pages.
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
@@ -11,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool.lti import claims, keys, pages, services
 from lti_tool.lti.admin import admin_page
-from lti_tool.lti.context import BROWSER_COOKIE, lti_request
+from lti_tool.lti.context import lti_request
 from lti_tool.lti.deep_linking import choice, deep_linking_response
 from lti_tool.lti.dynamic_registration import ToolUrls, register
 from lti_tool.lti.errors import LtiError, bad_launch
@@ -20,10 +21,12 @@ from lti_tool.lti.i18n import problem_text, texts
 from lti_tool.request_log import current_request_id
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
+logger = logging.getLogger("trellis.lti")
 
 
 @bp.errorhandler(LtiError)
 def _refused(error: LtiError) -> tuple[str, int]:
+    logger.warning("LTI request refused (%s %s): %s", error.status, error.code, error.message)
     return (
         render_template(
             "lti/error.html",
@@ -53,20 +56,7 @@ def login() -> WerkzeugResponse:
     # Logins are where launch state is made, so they also sweep away what has expired.
     ctx.cache.purge_expired()
     ctx.session.commit()
-    response = redirect(url, code=302)
-    # Sent back only where the browser allows it: over HTTPS as a third-party cookie
-    # (SameSite=None), else only on top-level navigation (Lax). Launches never depend on it.
-    secure = request.is_secure
-    response.set_cookie(
-        BROWSER_COOKIE,
-        browser,
-        max_age=30 * 24 * 3600,
-        path="/lti/",
-        secure=secure,
-        httponly=True,
-        samesite="None" if secure else "Lax",
-    )
-    return response
+    return ctx.remember_browser(redirect(url, code=302), browser)
 
 
 @bp.post("/launch")
