@@ -35,3 +35,14 @@ def unknown_platform(issuer: str, client_id: str | None) -> LtiError:
         "under Site administration › Plugins › External tool › Manage tools › Tool "
         "configuration details.",
     )
+
+
+def unknown_deployment(issuer: str, deployment_id: str) -> LtiError:
+    """The platform is registered, this deployment of it is not (400)."""
+    return LtiError(
+        400,
+        f"Deployment {deployment_id!r} of {issuer} is not registered.",
+        code="unknown_deployment",
+        hint="Add it on /lti/admin or with `trellis platforms add … --deployment-id "
+        f"{deployment_id}` (Moodle shows it as the tool's Deployment ID).",
+    )

@@ -23,7 +23,7 @@ from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool.lti import security
-from lti_tool.lti.errors import LtiError, bad_launch
+from lti_tool.lti.errors import LtiError, bad_launch, unknown_deployment
 from lti_tool.lti.platform_keys import PlatformKeys
 from lti_tool.lti.tool_config import DatabaseToolConf
 from lti_tool.shared_cache import SharedCache
@@ -74,6 +74,12 @@ class TrellisOIDCLogin(FlaskOIDCLogin):
                 f"The login request is incomplete: {error}.", code="bad_login"
             ) from None
         registration = self._registration
+        deployment_id = self._get_request_param("lti_deployment_id")
+        if deployment_id and not self._tool_config.find_deployment_by_params(
+            registration.get_issuer(), deployment_id, registration.get_client_id()
+        ):
+            # Moodle names the deployment at login: say so now, not after a round trip.
+            raise unknown_deployment(str(registration.get_issuer()), str(deployment_id))
         state = _state_from_url(url)
         self._cache.set(
             state_key(state),
@@ -227,17 +233,9 @@ class TrellisMessageLaunch(FlaskMessageLaunch):
         if not isinstance(deployment_id, str) or not deployment_id:
             raise bad_launch("The id_token has no deployment_id claim.", code="missing_deployment")
         config: DatabaseToolConf = self._tool_config
-        if (
-            config.find_deployment_by_params(body["iss"], deployment_id, self.get_client_id())
-            is None
-        ):
-            raise LtiError(
-                400,
-                f"Deployment {deployment_id!r} of {body['iss']} is not registered.",
-                code="unknown_deployment",
-                hint="Add it on /lti/admin or with `trellis platforms add … --deployment-id "
-                f"{deployment_id}` (Moodle shows it as the tool's Deployment ID).",
-            )
+        found = config.find_deployment_by_params(body["iss"], deployment_id, self.get_client_id())
+        if found is None:
+            raise unknown_deployment(body["iss"], deployment_id)
         return self
 
     def validate_message(self) -> TrellisMessageLaunch:

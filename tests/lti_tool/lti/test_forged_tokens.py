@@ -319,3 +319,12 @@ def test_platform_error_answer_is_shown_with_what_to_check(browser: Browser) -> 
     )
     assert answer.status_code == 400
     assert "Invalid redirect_uri" in answer.text and "Redirection URI" in answer.text
+
+
+def test_login_naming_an_unregistered_deployment_says_which_one(browser: Browser) -> None:
+    params = browser.platform.login_params(LaunchSpec()) | {"lti_deployment_id": "42"}
+    answer = browser.http.post(
+        browser.tool_url + "/lti/login", data=params, headers={"Accept": "text/html"}
+    )
+    assert answer.status_code == 400
+    assert "&#39;42&#39;" in answer.text and "--deployment-id 42" in answer.text
