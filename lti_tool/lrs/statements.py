@@ -23,6 +23,7 @@ from xapi.attachments import AttachmentPart
 from xapi.comparison import statements_match
 from xapi.errors import Problem, StatementValidationError
 from xapi.indexing import IndexKeys, index_keys
+from xapi.moodle_compat import repair_language_codes
 from xapi.normalise import normalise_statement
 from xapi.syntax import parse_timestamp
 from xapi.validation import validate_statement, validate_statements
@@ -83,6 +84,8 @@ def store_statements(
         StatementValidationError: the body breaks the data model (400).
         StatementConflict: an id is stored with other content (409).
     """
+    # Moodle's zh_cn is the RFC 5646 zh-CN; without this every Chinese site's batch is refused.
+    body = repair_language_codes(body)
     if statement_id is not None:
         validate_statement(body, version)
         body = _with_put_id(body, statement_id)

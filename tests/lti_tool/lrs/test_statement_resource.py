@@ -352,3 +352,17 @@ def test_a_statement_referring_to_a_match_matches_too(xapi: XapiClient) -> None:
 
     ids = [s["id"] for s in response.json["statements"]]  # type: ignore[index]
     assert ids == [comment["id"], target["id"]]
+
+
+def test_a_chinese_moodle_sites_language_code_is_accepted_as_zh_cn(xapi: XapiClient) -> None:
+    """logstore_xapi copies Moodle's course language (zh_cn) into context.language and language
+    map keys; it is stored as the RFC 5646 tag it stands for."""
+    statement = moodle_statement()
+    statement["context"]["language"] = "zh_cn"
+    statement["object"]["definition"]["name"] = {"zh_cn": "单元测验"}
+
+    assert xapi.post(statement).status_code == 200
+
+    stored = xapi.get(f"statementId={statement['id']}").json
+    assert stored["context"]["language"] == "zh-CN"  # type: ignore[index]
+    assert stored["object"]["definition"]["name"] == {"zh-CN": "单元测验"}  # type: ignore[index]

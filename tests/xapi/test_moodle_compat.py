@@ -1,0 +1,96 @@
+"""Moodle's language codes (zh_cn) become the RFC 5646 tags they stand for (zh-CN)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.xapi.builders import full_statement
+from xapi.moodle_compat import repair_language_codes, rfc5646_from_moodle
+from xapi.validation import validate_statement
+
+
+@pytest.mark.parametrize(
+    ("code", "tag"),
+    [
+        ("zh_cn", "zh-CN"),
+        ("zh_tw", "zh-TW"),
+        ("pt_br", "pt-BR"),
+        ("EN_us", "en-US"),
+        ("en", "en"),
+        ("zh-CN", "zh-CN"),
+        ("de_kids", "de_kids"),
+        ("a12345", "a12345"),
+    ],
+)
+def test_only_moodle_language_region_codes_are_rewritten(code: str, tag: str) -> None:
+    assert rfc5646_from_moodle(code) == tag
+
+
+def _chinese_moodle_statement() -> dict[str, Any]:
+    """What logstore_xapi sends from a course whose language is zh_cn."""
+    return {
+        "actor": {
+            "name": "王老师",
+            "account": {"homePage": "https://moodle.example.cn", "name": "7"},
+        },
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"zh_cn": "完成"}},
+        "object": {
+            "id": "https://moodle.example.cn/mod/quiz/view.php?id=3",
+            "definition": {
+                "type": "http://adlnet.gov/expapi/activities/assessment",
+                "name": {"zh_cn": "单元测验"},
+            },
+        },
+        "context": {
+            "language": "zh_cn",
+            "platform": "Moodle",
+            "contextActivities": {
+                "grouping": [
+                    {
+                        "id": "https://moodle.example.cn/course/view.php?id=2",
+                        "definition": {"name": {"zh_cn": "信息技术应用能力提升"}},
+                    }
+                ]
+            },
+        },
+    }
+
+
+def test_a_chinese_moodle_statement_is_repaired_into_a_valid_one() -> None:
+    sent = _chinese_moodle_statement()
+    original = copy.deepcopy(sent)
+
+    repaired = repair_language_codes(sent)
+
+    validate_statement(repaired)
+    assert repaired["context"]["language"] == "zh-CN"
+    assert repaired["verb"]["display"] == {"zh-CN": "完成"}
+    assert repaired["object"]["definition"]["name"] == {"zh-CN": "单元测验"}
+    grouping = repaired["context"]["contextActivities"]["grouping"][0]
+    assert grouping["definition"]["name"] == {"zh-CN": "信息技术应用能力提升"}
+    assert sent == original, "the input must not be mutated"
+
+
+def test_a_statement_without_moodle_codes_comes_back_as_the_same_object() -> None:
+    statement = full_statement()
+
+    assert repair_language_codes(statement) is statement
+    batch = [statement, statement]
+    assert repair_language_codes(batch) is batch
+
+
+def test_a_map_that_already_has_the_proper_tag_keeps_its_own_entry() -> None:
+    statement = _chinese_moodle_statement()
+    statement["verb"]["display"] = {"zh_cn": "完成(旧)", "zh-CN": "完成"}
+
+    assert repair_language_codes(statement)["verb"]["display"] == {"zh-CN": "完成"}
+
+
+def test_invalid_tags_that_are_not_moodle_codes_are_left_for_the_validator() -> None:
+    statement = _chinese_moodle_statement()
+    statement["context"]["language"] = "a12345"
+
+    assert repair_language_codes(statement)["context"]["language"] == "a12345"
