@@ -14,18 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from competency_models.frameworks import Framework
 from lti_tool.competencies.mapping_setup import TRELLIS_SOURCE, MappingSetup
 from lti_tool.competencies.projection import LevelReached
 from lti_tool.db import serialized_writes
-from lti_tool.lrs.auth import authority_for
-from lti_tool.lrs.sources import SourceError, add_source
+from lti_tool.lrs.auth import system_caller
 from lti_tool.lrs.statements import Caller, StatementConflict, store_statements
 from lti_tool.models.identity import PersonIdentifier
-from lti_tool.models.lrs import Source, Statement
+from lti_tool.models.lrs import Statement
 from xapi import trellis_vocabulary as vocab
 from xapi.syntax import format_timestamp
 from xapi.versions import XapiVersion
@@ -140,25 +138,7 @@ def build_statement(
 
 def trellis_caller(session: Session, *, home_page: str, now: datetime) -> Caller:
     """The ``trellis`` system source as a caller, created on first use (no usable secret)."""
-    source = session.scalar(select(Source).where(Source.name == TRELLIS_SOURCE))
-    if source is None:
-        try:
-            # Two workers may both be first: the loser's savepoint is undone, not its batch.
-            with session.begin_nested():
-                add_source(session, TRELLIS_SOURCE, admin=False, now=now)
-                created = session.scalar(select(Source).where(Source.name == TRELLIS_SOURCE))
-                assert created is not None
-                # Nobody posts as Trellis: the credential is revoked at birth.
-                created.revoked_at = now
-        except (IntegrityError, SourceError):
-            pass
-        source = session.scalar(select(Source).where(Source.name == TRELLIS_SOURCE))
-        assert source is not None
-    return Caller(
-        source_id=source.id,
-        is_admin=False,
-        authority=authority_for(TRELLIS_SOURCE, home_page),
-    )
+    return system_caller(session, TRELLIS_SOURCE, home_page=home_page, now=now)
 
 
 def store_level_statements(

@@ -47,7 +47,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "pre_assessment": "前测",
         "post_assessment": "后测",
         "check_in": "线下研修签到",
-        "check_in_note": "签到由培训者在线下研修现场记录；这里显示你的成长记录。",
+        "check_in_note": "在线下研修现场按“签到”，记录你参加了本次研修。",
+        "check_in_button": "签到",
+        "checked_in": "已签到",
         "trainer_note": "以下为课程中的教师，含尚未打开 Trellis 或尚无证据的教师。",
         "people": "人",
     },
@@ -97,8 +99,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "pre_assessment": "Pre-assessment",
         "post_assessment": "Post-assessment",
         "check_in": "Offline session check-in",
-        "check_in_note": "Trainers record check-ins at the session; this page shows your growth "
-        "record.",
+        "check_in_note": "At the session, press Check in to record that you attended.",
+        "check_in_button": "Check in",
+        "checked_in": "Checked in",
         "trainer_note": "Teachers in this course, including those who have not opened Trellis "
         "or have no evidence yet.",
         "people": "people",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lti_tool.competencies import programmes, queries
 from lti_tool.competencies.overview import CohortRow, TeacherOverview
 from lti_tool.lti import claims, services
+from lti_tool.lti.check_in import find_check_in
 from lti_tool.lti.claims import LaunchFacts, LinkTarget, View
 from lti_tool.lti.deep_linking import CHOICES
 from lti_tool.lti.errors import LtiError
@@ -67,6 +68,9 @@ def land(session: Session, launch: TrellisMessageLaunch, *, now: datetime, launc
             "overview": overview,
             "attainment": attainment(overview),
             "offers_score": facts.target in (LinkTarget.PRE_ASSESSMENT, LinkTarget.POST_ASSESSMENT),
+            "checked_in": find_check_in(session, facts)
+            if facts.target is LinkTarget.CHECK_IN
+            else None,
         },
     )
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool.lti import claims, keys, pages, services
 from lti_tool.lti.admin import admin_page
+from lti_tool.lti.check_in import record_check_in
 from lti_tool.lti.context import lti_request
 from lti_tool.lti.deep_linking import choice, deep_linking_response
 from lti_tool.lti.dynamic_registration import ToolUrls, register
@@ -102,6 +103,22 @@ def score() -> str:
     except services.ServiceUnavailable as error:
         page.values["score_result"] = ("problem", problem_text(facts.locale, str(error)))
     ctx.session.commit()
+    return render_template(page.template, **page.values)
+
+
+@bp.post("/check-in")
+def check_in() -> str:
+    """Record the launching teacher's attendance at the link's offline session."""
+    ctx = lti_request()
+    launch_id = request.form.get("launch_id", "")
+    message = ctx.restored_launch(launch_id)
+    page = pages.land(ctx.session, message, now=ctx.now, launch_id=launch_id)
+    facts: claims.LaunchFacts = page.values["facts"]
+    if page.template != "lti/teacher.html" or facts.target is not claims.LinkTarget.CHECK_IN:
+        raise LtiError(403, "Only a teacher's check-in link records a check-in.", code="forbidden")
+    page.values["checked_in"] = record_check_in(
+        ctx.session, facts, base_url=ctx.base_url, now=ctx.now
+    )
     return render_template(page.template, **page.values)
 
 
