@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, Insert, MetaData, Table, create_engine, event, make_url
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    make_url,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -136,6 +145,24 @@ def executemany_plain(
 
 
 @contextmanager
+def sqlite_file_lock(bind: Engine | Connection, name: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``<database>.<name>`` (SQLite only; a no-op else).
+
+    Processes that share an SQLite database queue on it without polling.
+    """
+    path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.{name}", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def serialized_writes(session: Session) -> Iterator[None]:
     """Hold the database's writer lock while a write transaction runs (SQLite only).
 
@@ -143,17 +170,8 @@ def serialized_writes(session: Session) -> Iterator[None]:
     two gunicorn workers ingesting at once were slower than one. A blocking file lock beside the
     database makes writers queue without sleeping. PostgreSQL needs nothing of the kind.
     """
-    bind = session.get_bind()
-    path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
-    if not path or path == ":memory:":
+    with sqlite_file_lock(session.get_bind(), "write-lock"):
         yield
-        return
-    with open(f"{path}.write-lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def database(app: Flask | None = None) -> Database:

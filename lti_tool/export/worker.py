@@ -10,7 +10,6 @@ worker deliver at a time; a second one waits for it.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import signal
 import threading
@@ -23,7 +22,7 @@ from types import FrameType
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lti_tool.db import serialized_writes
+from lti_tool.db import serialized_writes, sqlite_file_lock
 from lti_tool.export.backoff import Backoff
 from lti_tool.export.delivery import ClientPool, RoundReport, deliver_round, ready_remote_ids
 from lti_tool.export.fanout import fan_out
@@ -169,13 +168,5 @@ class ExportWorker:
     def _single_worker_on_sqlite(self) -> Iterator[None]:
         with self._sessions() as session:
             bind = session.get_bind()
-            path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
-        if not path or path == ":memory:":
+        with sqlite_file_lock(bind, "export-lock"):
             yield
-            return
-        with open(f"{path}.export-lock", "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
