@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Table, and_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from lti_tool.db import executemany_plain
 from lti_tool.models.lrs import (
@@ -215,31 +215,48 @@ class StatementStore:
         Conditions for StatementRefs"), though its own properties do not; those come from a
         second query over the (small) reference table, and the two pages are merged.
         """
-        own = _property_conditions(query, Statement)
-        page = self._page(query, limit, *own)
-        if own:
+        page = self._page(query, limit, *_property_conditions(query, Statement, agent=False))
+        if _has_property_filter(query):
             target = aliased(Statement)
             refers_to_match = Statement.seq.in_(
                 select(StatementReference.statement_seq)
                 .join(target, target.id == StatementReference.target_id)
                 .where(*_property_conditions(query, target))
             )
-            page = _merge(page, self._page(query, limit, refers_to_match), query, limit)
+            page = _merge(
+                page, self._page(query, limit, refers_to_match, by_agent=False), query, limit
+            )
         return page
 
     def _page(
-        self, query: StatementFilter, limit: int, *match: ColumnElement[bool]
+        self,
+        query: StatementFilter,
+        limit: int,
+        *match: ColumnElement[bool],
+        by_agent: bool = True,
     ) -> list[StoredStatement]:
-        order = Statement.seq.asc() if query.ascending else Statement.seq.desc()
+        stmt = select(Statement.seq, Statement.stored, Statement.document)
+        position: InstrumentedAttribute[int] = Statement.seq
+        if by_agent and query.agent is not None:
+            # The agent's own index rows drive, in position order: the page is read off the
+            # (agent_key, statement_seq) index, whatever else the query filters on. Written as
+            # a filter, PostgreSQL at 1M statements walked a verb index instead (1.2 s).
+            agent_match = [
+                StatementAgent.statement_seq == Statement.seq,
+                StatementAgent.agent_key == query.agent,
+            ]
+            if not query.related_agents:
+                agent_match.append(StatementAgent.direct.is_(True))
+            stmt = stmt.join(StatementAgent, and_(*agent_match))
+            position = StatementAgent.statement_seq
         stmt = (
-            select(Statement.seq, Statement.stored, Statement.document)
-            .where(
+            stmt.where(
                 *match,
                 Statement.voided.is_(False),
                 *_time_conditions(query),
-                *_paging_conditions(query),
+                *_paging_conditions(query, position),
             )
-            .order_by(order)
+            .order_by(position.asc() if query.ascending else position.desc())
             .limit(limit)
         )
         if query.source_id is not None:
@@ -268,8 +285,14 @@ def _index_rows(
     return [(seq, key, key in direct_set) for key in sorted(direct_set.union(related))]
 
 
+def _has_property_filter(query: StatementFilter) -> bool:
+    return any(
+        value is not None for value in (query.agent, query.verb, query.activity, query.registration)
+    )
+
+
 def _property_conditions(
-    query: StatementFilter, statement: type[Statement]
+    query: StatementFilter, statement: type[Statement], *, agent: bool = True
 ) -> list[ColumnElement[bool]]:
     """The filters on a statement's own properties, for ``statement`` (the table or an alias).
 
@@ -277,7 +300,7 @@ def _property_conditions(
     planners drive from the index; ``EXISTS`` made SQLite walk every statement instead.
     """
     conditions: list[ColumnElement[bool]] = []
-    if query.agent is not None:
+    if agent and query.agent is not None:
         agents = select(StatementAgent.statement_seq).where(StatementAgent.agent_key == query.agent)
         if not query.related_agents:
             agents = agents.where(StatementAgent.direct.is_(True))
@@ -309,12 +332,14 @@ def _time_conditions(query: StatementFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _paging_conditions(query: StatementFilter) -> list[ColumnElement[bool]]:
+def _paging_conditions(
+    query: StatementFilter, position: InstrumentedAttribute[int]
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.max_seq is not None:
-        conditions.append(Statement.seq <= query.max_seq)
+        conditions.append(position <= query.max_seq)
     if query.after_seq is not None:
         conditions.append(
-            Statement.seq > query.after_seq if query.ascending else Statement.seq < query.after_seq
+            position > query.after_seq if query.ascending else position < query.after_seq
         )
     return conditions

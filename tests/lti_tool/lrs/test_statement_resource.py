@@ -366,3 +366,22 @@ def test_a_chinese_moodle_sites_language_code_is_accepted_as_zh_cn(xapi: XapiCli
     stored = xapi.get(f"statementId={statement['id']}").json
     assert stored["context"]["language"] == "zh-CN"  # type: ignore[index]
     assert stored["object"]["definition"]["name"] == {"zh-CN": "单元测验"}  # type: ignore[index]
+
+
+def test_paging_an_agent_filter_visits_each_of_their_statements_once(xapi: XapiClient) -> None:
+    """Data 2.5 with the agent filter, whose pages are read off the agent's index rows."""
+    theirs = [moodle_statement("5") for _ in range(5)]
+    xapi.post([*theirs[:2], moodle_statement("6"), *theirs[2:], moodle_statement("6")])
+    agent = json.dumps({"account": {"homePage": MOODLE, "name": "5"}})
+
+    seen: list[str] = []
+    response = xapi.get(f"agent={agent}&limit=2")
+    while True:
+        body = response.json
+        assert body is not None
+        seen += [s["id"] for s in body["statements"]]
+        if not body["more"]:
+            break
+        response = xapi.client.get(body["more"], headers=xapi.headers())
+
+    assert seen == [statement["id"] for statement in reversed(theirs)]
