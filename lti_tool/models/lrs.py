@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -56,6 +57,15 @@ class Statement(Base):
         Index("ix_xapi_statements_registration_seq", "registration", "seq"),
         Index("ix_xapi_statements_person_seq", "person_id", "seq"),
         Index("ix_xapi_statements_source_seq", "source_id", "seq"),
+        # Only voiding statements: almost every row has no voids_id, and with a full index
+        # PostgreSQL's generic plan for "voids_id IN (100 ids)" scanned the table (0.5 s a
+        # batch at 1M statements, bench/ingest.py).
+        Index(
+            "ix_xapi_statements_voids_id",
+            "voids_id",
+            postgresql_where=text("voids_id IS NOT NULL"),
+            sqlite_where=text("voids_id IS NOT NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
@@ -65,7 +75,7 @@ class Statement(Base):
     verb_id: Mapped[str] = mapped_column(String(IRI_LENGTH))
     activity_id: Mapped[str | None] = mapped_column(String(IRI_LENGTH))
     registration: Mapped[str | None] = mapped_column(String(36))
-    voids_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    voids_id: Mapped[str | None] = mapped_column(String(36))
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     stored: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -94,7 +94,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_xapi_statements_source_seq', ['source_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_xapi_statements_stored'), ['stored'], unique=False)
         batch_op.create_index('ix_xapi_statements_verb_seq', ['verb_id', 'seq'], unique=False)
-        batch_op.create_index(batch_op.f('ix_xapi_statements_voids_id'), ['voids_id'], unique=False)
+        batch_op.create_index('ix_xapi_statements_voids_id', ['voids_id'], unique=False, postgresql_where=sa.text('voids_id IS NOT NULL'), sqlite_where=sa.text('voids_id IS NOT NULL'))
 
     op.create_table('xapi_outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -149,7 +149,7 @@ def downgrade() -> None:
 
     op.drop_table('xapi_outbox')
     with op.batch_alter_table('xapi_statements', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_xapi_statements_voids_id'))
+        batch_op.drop_index('ix_xapi_statements_voids_id')
         batch_op.drop_index('ix_xapi_statements_verb_seq')
         batch_op.drop_index(batch_op.f('ix_xapi_statements_stored'))
         batch_op.drop_index('ix_xapi_statements_source_seq')
