@@ -178,13 +178,16 @@ class StatementStore:
             )
 
     def _ids_voided_by_stored_statements(self, ids: list[str]) -> set[str]:
-        # "IS NOT NULL" spelled out lets every planner use the partial index on voids_id.
+        # Voiding statements have a StatementRef object, so they are in the small reference
+        # table; asking the million-row statements table instead ("voids_id IN (100 ids)")
+        # took 0.5 s a batch on PostgreSQL at 1M statements, index or not (bench/ingest.py).
+        voiding = aliased(Statement)
         found = self._session.scalars(
-            select(Statement.voids_id).where(
-                Statement.voids_id.is_not(None), Statement.voids_id.in_(ids)
-            )
+            select(StatementReference.target_id)
+            .join(voiding, voiding.seq == StatementReference.statement_seq)
+            .where(StatementReference.target_id.in_(ids), voiding.voids_id.is_not(None))
         )
-        return {statement_id for statement_id in found if statement_id is not None}
+        return set(found)
 
     def get(
         self, statement_id: str, *, voided: bool, source_id: int | None = None

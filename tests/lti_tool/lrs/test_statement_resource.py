@@ -385,3 +385,22 @@ def test_paging_an_agent_filter_visits_each_of_their_statements_once(xapi: XapiC
         response = xapi.client.get(body["more"], headers=xapi.headers())
 
     assert seen == [statement["id"] for statement in reversed(theirs)]
+
+
+def test_a_target_arriving_after_its_voiding_statement_is_voided_on_arrival(
+    xapi: XapiClient,
+) -> None:
+    """Data 2.3.2: the LRS should not reject a voiding statement whose target it lacks; the
+    target, when it comes, is a voided statement."""
+    target = moodle_statement()
+    voiding = {
+        "actor": target["actor"],
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": target["id"]},
+    }
+    assert xapi.post(voiding).status_code == 200
+
+    assert xapi.post(target).status_code == 200
+
+    assert xapi.get(f"statementId={target['id']}").status_code == 404
+    assert xapi.get(f"voidedStatementId={target['id']}").status_code == 200
