@@ -5,6 +5,7 @@ Sections cited are xAPI 1.0.3 Part Two (Data); "2.0" marks IEEE 9274.1.1-2023 ad
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from xapi.syntax import is_duration, is_language_tag, is_media_type, is_sha2_hex, is_uuid
@@ -330,27 +331,27 @@ def _check_relevant_types(walk: Walk, node: dict[str, Any], path: str) -> None:
 
 def _check_context_agents(walk: Walk, node: object, path: str) -> None:
     # 2.0: contextAgents is an array of {objectType: "contextAgent", agent, relevantTypes?}.
-    entries = as_array(walk, node, path)
-    if entries is None:
-        return
-    for index, entry in enumerate(entries):
-        entry_path = f"{path}[{index}]"
-        if type(entry) is not dict:
-            walk.report(entry_path, type_rule("an object", entry))
-            continue
-        if not entry.keys() <= _CONTEXT_AGENT_PROPERTIES:
-            report_unknown_properties(walk, entry, entry_path, _CONTEXT_AGENT_PROPERTIES)
-        if entry.get("objectType") != "contextAgent":
-            walk.report(entry_path + ".objectType", "must be contextAgent")
-        if "agent" in entry:
-            check_agent_only(walk, entry["agent"], entry_path + ".agent")
-        else:
-            walk.report(entry_path + ".agent", "is required")
-        _check_relevant_types(walk, entry, entry_path)
+    _check_context_entries(
+        walk, node, path, "contextAgent", "agent", _CONTEXT_AGENT_PROPERTIES, check_agent_only
+    )
 
 
 def _check_context_groups(walk: Walk, node: object, path: str) -> None:
     # 2.0: contextGroups is an array of {objectType: "contextGroup", group, relevantTypes?}.
+    _check_context_entries(
+        walk, node, path, "contextGroup", "group", _CONTEXT_GROUP_PROPERTIES, check_group_only
+    )
+
+
+def _check_context_entries(
+    walk: Walk,
+    node: object,
+    path: str,
+    object_type: str,
+    member: str,
+    properties: frozenset[str],
+    check_member: Callable[[Walk, object, str], None],
+) -> None:
     entries = as_array(walk, node, path)
     if entries is None:
         return
@@ -359,14 +360,14 @@ def _check_context_groups(walk: Walk, node: object, path: str) -> None:
         if type(entry) is not dict:
             walk.report(entry_path, type_rule("an object", entry))
             continue
-        if not entry.keys() <= _CONTEXT_GROUP_PROPERTIES:
-            report_unknown_properties(walk, entry, entry_path, _CONTEXT_GROUP_PROPERTIES)
-        if entry.get("objectType") != "contextGroup":
-            walk.report(entry_path + ".objectType", "must be contextGroup")
-        if "group" in entry:
-            check_group_only(walk, entry["group"], entry_path + ".group")
+        if not entry.keys() <= properties:
+            report_unknown_properties(walk, entry, entry_path, properties)
+        if entry.get("objectType") != object_type:
+            walk.report(entry_path + ".objectType", f"must be {object_type}")
+        if member in entry:
+            check_member(walk, entry[member], f"{entry_path}.{member}")
         else:
-            walk.report(entry_path + ".group", "is required")
+            walk.report(f"{entry_path}.{member}", "is required")
         _check_relevant_types(walk, entry, entry_path)
 
 
