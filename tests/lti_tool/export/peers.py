@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from tests.live_server import live_server
+
 REPO = Path(__file__).resolve().parents[3]
 RALPH_VERSION = "5.1.0"
 RALPH_USER = "trellis"
@@ -290,46 +292,6 @@ def ralph_or_skip(tmp: Path) -> Iterator[RalphServer]:
 
 @contextmanager
 def trellis_server(database_url: str, instance: Path) -> Iterator[str]:
-    """Another Trellis under gunicorn (one worker) on 127.0.0.1; yields its base URL.
-
-    Like ``tests.live_server`` but closing every probe connection it opens, so that no socket
-    is left for the garbage collector to warn about in a later test.
-    """
-    port = free_port()
-    env = {
-        **os.environ,
-        "TRELLIS_ENV": "production",
-        "TRELLIS_SECRET_KEY": "upstream-secret-" + "x" * 40,
-        "TRELLIS_DATABASE_URL": database_url,
-        "TRELLIS_INSTANCE_PATH": str(instance),
-        "TRELLIS_LOG_LEVEL": "WARNING",
-    }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the upstream Trellis did not start")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """Another Trellis under gunicorn (one worker) on 127.0.0.1; yields its base URL."""
+    with live_server(database_url, instance, workers=1) as server:
+        yield server.url

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from lti_tool.models.identity import Person, PersonIdentifier
 from lti_tool.models.lrs import OutboxEntry, Statement
@@ -190,15 +191,7 @@ def test_paging_follows_more_links_through_every_statement_once(xapi: XapiClient
     batch = [moodle_statement() for _ in range(7)]
     xapi.post(batch)
 
-    seen: list[str] = []
-    response = xapi.get("limit=3&ascending=true")
-    while True:
-        body = response.json
-        assert body is not None
-        seen += [s["id"] for s in body["statements"]]
-        if not body["more"]:
-            break
-        response = xapi.client.get(body["more"], headers=xapi.headers())
+    seen = _ids_across_pages(xapi, xapi.get("limit=3&ascending=true"))
 
     assert seen == [statement["id"] for statement in batch]
 
@@ -374,15 +367,7 @@ def test_paging_an_agent_filter_visits_each_of_their_statements_once(xapi: XapiC
     xapi.post([*theirs[:2], moodle_statement("6"), *theirs[2:], moodle_statement("6")])
     agent = json.dumps({"account": {"homePage": MOODLE, "name": "5"}})
 
-    seen: list[str] = []
-    response = xapi.get(f"agent={agent}&limit=2")
-    while True:
-        body = response.json
-        assert body is not None
-        seen += [s["id"] for s in body["statements"]]
-        if not body["more"]:
-            break
-        response = xapi.client.get(body["more"], headers=xapi.headers())
+    seen = _ids_across_pages(xapi, xapi.get(f"agent={agent}&limit=2"))
 
     assert seen == [statement["id"] for statement in reversed(theirs)]
 
@@ -404,3 +389,15 @@ def test_a_target_arriving_after_its_voiding_statement_is_voided_on_arrival(
 
     assert xapi.get(f"statementId={target['id']}").status_code == 404
     assert xapi.get(f"voidedStatementId={target['id']}").status_code == 200
+
+
+def _ids_across_pages(xapi: XapiClient, response: TestResponse) -> list[str]:
+    """The statement ids of a result, following its more links to the end."""
+    seen: list[str] = []
+    while True:
+        body = response.json
+        assert body is not None
+        seen += [s["id"] for s in body["statements"]]
+        if not body["more"]:
+            return seen
+        response = xapi.client.get(body["more"], headers=xapi.headers())
