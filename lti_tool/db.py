@@ -20,12 +20,12 @@ from sqlalchemy import (
     MetaData,
     Table,
     create_engine,
-    event,
     make_url,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
+
+from lti_tool.sqlite_wal import checkpoints_deferred, manage_checkpoints
 
 _EXTENSION_KEY = "trellis.database"
 
@@ -49,7 +49,8 @@ def make_engine(database_url: str, **options: Any) -> Engine:
     """Create an engine tuned for the database behind the URL.
 
     SQLite gets write-ahead logging, foreign keys and a busy timeout so that several gunicorn
-    workers can share the embedded database; PostgreSQL gets a health-checked pool.
+    workers can share the embedded database, and checkpoints its log outside the writer lock
+    (:mod:`lti_tool.sqlite_wal`); PostgreSQL gets a health-checked pool.
     """
     if database_url.startswith("sqlite"):
         database_path = make_url(database_url).database
@@ -58,28 +59,12 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         engine = create_engine(
             database_url, connect_args={"timeout": 30, "check_same_thread": False}, **options
         )
-        event.listen(engine, "connect", _configure_sqlite_connection)
+        manage_checkpoints(engine)
         return engine
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 10)
     return create_engine(database_url, **options)
-
-
-def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        # Statement ids are random UUIDs, so index inserts land on random pages: with SQLite's
-        # default 2 MB cache, ingest slowed as the store grew. 64 MB of cache and memory-mapped
-        # reads keep the hot index pages close.
-        cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA mmap_size=1073741824")
-    finally:
-        cursor.close()
 
 
 class Database:
@@ -170,7 +155,8 @@ def serialized_writes(session: Session) -> Iterator[None]:
     two gunicorn workers ingesting at once were slower than one. A blocking file lock beside the
     database makes writers queue without sleeping. PostgreSQL needs nothing of the kind.
     """
-    with sqlite_file_lock(session.get_bind(), "write-lock"):
+    bind = session.get_bind()
+    with checkpoints_deferred(bind.engine), sqlite_file_lock(bind, "write-lock"):
         yield
 
 

@@ -1,0 +1,111 @@
+"""SQLite shared by several processes: connection settings, and WAL checkpoints that run outside
+the writer lock.
+
+In write-ahead-log mode a commit appends pages to the ``-wal`` file; a *checkpoint* copies them
+back into the database and syncs both files to disk. SQLite's own automatic checkpoint runs
+inside the ``commit()`` that pushes the log past 1,000 pages, and Trellis commits its writes
+while holding the file lock that queues writers (:func:`lti_tool.db.serialized_writes`), so every
+other worker waited for those disk syncs too: in-process ingest spent ≈ 40 % of its wall-clock
+time there (bench/README.md). Trellis therefore turns the automatic checkpoint off and
+checkpoints itself when a connection goes back to its pool, once enough rows have changed since
+the last one — deferred, when that happens under the writer lock, until the lock is released.
+A ``PASSIVE`` checkpoint never blocks writers or readers, so the next writer goes ahead while
+this process waits for the disk.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
+
+#: Rows changed (over all of a process's connections to one database) between checkpoints: a
+#: few megabytes of log at ingest's ≈ 10 rows per statement. Fewer means more disk syncs; more
+#: means a longer log for readers to search.
+CHECKPOINT_AFTER_CHANGES = 20_000
+
+_CHANGES_SEEN = "trellis.sqlite_changes_seen"
+_under_writer_lock = threading.local()
+
+
+def configure_connection(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    """Settings for each new SQLite connection of a file database."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        # Statement ids are random UUIDs, so index inserts land on random pages: with SQLite's
+        # default 2 MB cache, ingest slowed as the store grew. 64 MB of cache and memory-mapped
+        # reads keep the hot index pages close.
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA mmap_size=1073741824")
+        # Checkpoints are this module's job (see the module docstring).
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    finally:
+        cursor.close()
+    record.info[_CHANGES_SEEN] = dbapi_connection.total_changes
+
+
+class _Checkpoints:
+    """The checkpoint policy of one engine: rows changed since its last checkpoint."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    def on_checkin(self, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if dbapi_connection is None:  # the connection was invalidated
+            return
+        total = dbapi_connection.total_changes
+        with self._lock:
+            self._pending += total - record.info.get(_CHANGES_SEEN, total)
+            record.info[_CHANGES_SEEN] = total
+            due = self._pending >= CHECKPOINT_AFTER_CHANGES
+        if due and not getattr(_under_writer_lock, "depth", 0):
+            self.checkpoint(dbapi_connection)
+
+    def is_due(self) -> bool:
+        with self._lock:
+            return self._pending >= CHECKPOINT_AFTER_CHANGES
+
+    def checkpoint(self, dbapi_connection: Any) -> None:
+        with self._lock:
+            self._pending = 0
+        dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+_POLICIES: WeakKeyDictionary[Engine, _Checkpoints] = WeakKeyDictionary()
+
+
+def manage_checkpoints(engine: Engine) -> None:
+    """Configure ``engine``'s connections and checkpoint its log as described above."""
+    policy = _Checkpoints()
+    _POLICIES[engine] = policy
+    event.listen(engine, "connect", configure_connection)
+    event.listen(engine, "checkin", policy.on_checkin)
+
+
+@contextmanager
+def checkpoints_deferred(engine: Engine) -> Iterator[None]:
+    """Hold back checkpoints in this thread while the block runs (it holds the writer lock);
+    run the one that came due as the block ends."""
+    depth = getattr(_under_writer_lock, "depth", 0)
+    _under_writer_lock.depth = depth + 1
+    try:
+        yield
+    finally:
+        _under_writer_lock.depth = depth
+    policy = _POLICIES.get(engine)
+    if depth == 0 and policy is not None and policy.is_due():
+        raw = engine.raw_connection()
+        try:
+            policy.checkpoint(raw.dbapi_connection)
+        finally:
+            raw.close()

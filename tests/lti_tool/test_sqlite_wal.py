@@ -1,0 +1,98 @@
+"""SQLite's write-ahead log is checkpointed by Trellis, never while a writer holds the lock."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from lti_tool import sqlite_wal
+from lti_tool.db import Database, make_engine, serialized_writes
+
+ROW_BYTES = 2000
+INSERT = text("INSERT INTO rows VALUES (:n, :pad)")
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE rows (n INTEGER, pad TEXT)"))
+    yield engine
+    engine.dispose()
+
+
+def _writer_lock_is_free(engine: Engine) -> bool:
+    with open(f"{engine.url.database}.write-lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def _rows(count: int) -> list[dict[str, object]]:
+    return [{"n": n, "pad": "x" * ROW_BYTES} for n in range(count)]
+
+
+def _insert(engine: Engine, count: int, *, locked: bool) -> None:
+    session = Database(engine).sessionmaker()
+    try:
+        if locked:
+            with serialized_writes(session):
+                session.execute(INSERT, _rows(count))
+                session.commit()
+        else:
+            session.execute(INSERT, _rows(count))
+            session.commit()
+    finally:
+        session.close()
+
+
+def _database_file_size(engine: Engine) -> int:
+    """Bytes in the database file itself: the log's pages arrive there only by a checkpoint."""
+    return Path(str(engine.url.database)).stat().st_size
+
+
+def test_sqlite_does_not_checkpoint_by_itself(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+
+
+def test_a_checkpoint_that_comes_due_under_the_writer_lock_runs_after_its_release(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
+    lock_free_at_checkpoint: list[bool] = []
+    checkpoint = sqlite_wal._Checkpoints.checkpoint
+
+    def watched(self: sqlite_wal._Checkpoints, dbapi_connection: object) -> None:
+        lock_free_at_checkpoint.append(_writer_lock_is_free(engine))
+        checkpoint(self, dbapi_connection)
+
+    monkeypatch.setattr(sqlite_wal._Checkpoints, "checkpoint", watched)
+    _insert(engine, 150, locked=True)
+    assert lock_free_at_checkpoint == [True]
+
+
+def test_writes_outside_the_lock_checkpoint_when_their_connection_returns(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
+    calls: list[object] = []
+    checkpoint = sqlite_wal._Checkpoints.checkpoint
+    monkeypatch.setattr(
+        sqlite_wal._Checkpoints,
+        "checkpoint",
+        lambda self, connection: (calls.append(connection), checkpoint(self, connection)),
+    )
+    _insert(engine, 50, locked=False)
+    assert calls == []  # not due yet
+    assert _database_file_size(engine) < 50 * ROW_BYTES  # the rows are only in the log
+    _insert(engine, 60, locked=False)
+    assert len(calls) == 1
+    assert _database_file_size(engine) > 110 * ROW_BYTES  # the rows are in the file now
