@@ -11,10 +11,10 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import insert_ignoring_conflicts
+from lti_tool.driver_sql import DriverSQL
 from lti_tool.models.identity import Person, PersonIdentifier
 
 
@@ -68,9 +68,11 @@ def resolve_people(
 
 
 def _existing(session: Session, keys: set[str]) -> dict[str, str]:
-    rows = session.execute(
-        select(PersonIdentifier.key, PersonIdentifier.person_id).where(
-            PersonIdentifier.key.in_(keys)
-        )
+    # Through the driver: ingest asks this for every batch (up to 100 keys at a time).
+    sql = DriverSQL(session)
+    rows = sql.fetch(
+        f'SELECT "key", person_id FROM {PersonIdentifier.__tablename__} '
+        f'WHERE "key" IN ({sql.markers(len(keys))})',
+        list(keys),
     )
     return {key: person_id for key, person_id in rows}

@@ -13,7 +13,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Table, and_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from lti_tool.db import executemany_plain
+from lti_tool.driver_sql import DriverSQL
 from lti_tool.models.lrs import (
     OutboxEntry,
     Statement,
@@ -31,6 +31,20 @@ _AGENTS = cast(Table, StatementAgent.__table__)
 _ACTIVITIES = cast(Table, StatementActivity.__table__)
 _OUTBOX = cast(Table, OutboxEntry.__table__)
 _REFERENCES = cast(Table, StatementReference.__table__)
+_STATEMENT_COLUMNS = (
+    "seq",
+    "id",
+    "source_id",
+    "person_id",
+    "verb_id",
+    "activity_id",
+    "registration",
+    "voids_id",
+    "voided",
+    "stored",
+    "timestamp",
+    "document",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +101,10 @@ class StatementStore:
         wanted = list(set(ids))
         if not wanted:
             return {}
-        rows = self._session.execute(
-            select(Statement.id, Statement.document).where(Statement.id.in_(wanted))
+        sql = DriverSQL(self._session)
+        rows = sql.fetch(
+            f"SELECT id, document FROM {_STATEMENTS.name} WHERE id IN ({sql.markers(len(wanted))})",
+            wanted,
         )
         return {statement_id: document for statement_id, document in rows}
 
@@ -109,63 +125,60 @@ class StatementStore:
         voiding statement (xAPI 1.0.3 Data 2.3.2); a target that arrives after its voiding
         statement is voided on arrival.
 
-        Core statements, not ORM units of work: a batch of 100 is some 600 rows, and the ORM's
-        per-row bookkeeping would cost more than the database does.
+        Every row goes through the driver (:class:`DriverSQL`): a batch of 100 is some 600
+        rows, and SQLAlchemy's per-row work cost more than the database's. Positions in the log
+        are taken before the insert — on SQLite the next ones after the highest (the caller holds
+        the writer lock; a writer that did not would make the insert fail and be retried), on
+        PostgreSQL from the table's sequence.
         """
         if not rows:
             return
+        sql = DriverSQL(self._session)
         ids = [row.keys.statement_id for row in rows]
-        already_voided = self._ids_voided_by_stored_statements(ids)
-        # RETURNING without a promised order lets SQLAlchemy send multi-row VALUES; the ids
-        # tell the rows apart.
-        inserted = self._session.execute(
-            _STATEMENTS.insert().returning(_STATEMENTS.c.id, _STATEMENTS.c.seq),
+        already_voided = self._ids_voided_by_stored_statements(sql, ids)
+        seqs = self._next_positions(sql, len(rows))
+        stored_column, timestamp_column = _STATEMENTS.c.stored, _STATEMENTS.c.timestamp
+        sql.insert_many(
+            _STATEMENTS.name,
+            _STATEMENT_COLUMNS,
             [
-                {
-                    "id": row.keys.statement_id,
-                    "source_id": source_id,
-                    "person_id": row.person_id,
-                    "verb_id": row.keys.verb,
-                    "activity_id": row.keys.activity,
-                    "registration": row.keys.registration,
-                    "voids_id": row.keys.voided_statement_id,
-                    "voided": row.keys.voided_statement_id is None
+                (
+                    seq,
+                    row.keys.statement_id,
+                    source_id,
+                    row.person_id,
+                    row.keys.verb,
+                    row.keys.activity,
+                    row.keys.registration,
+                    row.keys.voided_statement_id,
+                    row.keys.voided_statement_id is None
                     and row.keys.statement_id in already_voided,
-                    "stored": row.stored,
-                    "timestamp": row.timestamp,
-                    "document": row.document,
-                }
-                for row in rows
+                    sql.bind(stored_column, row.stored),
+                    sql.bind(timestamp_column, row.timestamp),
+                    row.document,
+                )
+                for seq, row in zip(seqs, rows, strict=True)
             ],
         )
-        seq_by_id: dict[str, int] = {statement_id: seq for statement_id, seq in inserted}
-        seqs = [seq_by_id[statement_id] for statement_id in ids]
         agent_rows: list[tuple[int, str, bool]] = []
         activity_rows: list[tuple[int, str, bool]] = []
+        references: list[tuple[int, str]] = []
         for seq, row in zip(seqs, rows, strict=True):
             keys = row.keys
             agent_rows.extend(_index_rows(seq, keys.agents, keys.related_agents))
             direct_activity = (keys.activity,) if keys.activity else ()
             activity_rows.extend(_index_rows(seq, direct_activity, keys.related_activities))
-        executemany_plain(
-            self._session, _AGENTS, ("statement_seq", "agent_key", "direct"), agent_rows
-        )
-        executemany_plain(
-            self._session, _ACTIVITIES, ("statement_seq", "activity_id", "direct"), activity_rows
-        )
-        references = [
-            (seq, row.keys.statement_ref)
-            for seq, row in zip(seqs, rows, strict=True)
-            if row.keys.statement_ref is not None
-        ]
-        executemany_plain(self._session, _REFERENCES, ("statement_seq", "target_id"), references)
+            if keys.statement_ref is not None:
+                references.append((seq, keys.statement_ref))
+        sql.insert_many(_AGENTS.name, ("statement_seq", "agent_key", "direct"), agent_rows)
+        sql.insert_many(_ACTIVITIES.name, ("statement_seq", "activity_id", "direct"), activity_rows)
+        sql.insert_many(_REFERENCES.name, ("statement_seq", "target_id"), references)
         batch = json.dumps(seqs, separators=(",", ":"))
-        self._session.execute(
-            _OUTBOX.insert(),
-            [
-                {"consumer": consumer, "statement_seqs": batch, "enqueued_at": now}
-                for consumer in OUTBOX_CONSUMERS
-            ],
+        enqueued_at = sql.bind(_OUTBOX.c.enqueued_at, now)
+        sql.insert_many(
+            _OUTBOX.name,
+            ("consumer", "statement_seqs", "enqueued_at"),
+            [(consumer, batch, enqueued_at) for consumer in OUTBOX_CONSUMERS],
         )
         targets = [
             row.keys.voided_statement_id for row in rows if row.keys.voided_statement_id is not None
@@ -177,17 +190,31 @@ class StatementStore:
                 .values(voided=True)
             )
 
-    def _ids_voided_by_stored_statements(self, ids: list[str]) -> set[str]:
+    @staticmethod
+    def _next_positions(sql: DriverSQL, count: int) -> list[int]:
+        if sql.is_postgresql:
+            rows = sql.fetch(
+                f"SELECT nextval(pg_get_serial_sequence('{_STATEMENTS.name}', 'seq')) "
+                "FROM generate_series(1, %s)",
+                (count,),
+            )
+            return sorted(int(value) for (value,) in rows)
+        ((highest,),) = sql.fetch(f"SELECT max(seq) FROM {_STATEMENTS.name}")
+        first = (highest or 0) + 1
+        return list(range(first, first + count))
+
+    @staticmethod
+    def _ids_voided_by_stored_statements(sql: DriverSQL, ids: list[str]) -> set[str]:
         # Voiding statements have a StatementRef object, so they are in the small reference
         # table; asking the million-row statements table instead ("voids_id IN (100 ids)")
         # took 0.5 s a batch on PostgreSQL at 1M statements, index or not (bench/ingest.py).
-        voiding = aliased(Statement)
-        found = self._session.scalars(
-            select(StatementReference.target_id)
-            .join(voiding, voiding.seq == StatementReference.statement_seq)
-            .where(StatementReference.target_id.in_(ids), voiding.voids_id.is_not(None))
+        found = sql.fetch(
+            f"SELECT r.target_id FROM {_REFERENCES.name} r "
+            f"JOIN {_STATEMENTS.name} s ON s.seq = r.statement_seq "
+            f"WHERE r.target_id IN ({sql.markers(len(ids))}) AND s.voids_id IS NOT NULL",
+            ids,
         )
-        return set(found)
+        return {target_id for (target_id,) in found}
 
     def get(
         self, statement_id: str, *, voided: bool, source_id: int | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -144,9 +144,14 @@ def _prepare(statement: dict[str, Any], position: int) -> _Prepared:
         statement=statement,
         keys=keys,
         document=dumps(statement),
-        timestamp=parse_timestamp(statement["timestamp"]),
+        # In UTC: SQLite keeps a datetime without its offset, and "last active" compares them.
+        timestamp=_in_utc(parse_timestamp(statement["timestamp"])),
         actor_name=actor_name if isinstance(actor_name, str) else None,
     )
+
+
+def _in_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
 
 
 def _store_prepared(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -401,3 +402,31 @@ def _ids_across_pages(xapi: XapiClient, response: TestResponse) -> list[str]:
         if not body["more"]:
             return seen
         response = xapi.client.get(body["more"], headers=xapi.headers())
+
+
+def test_statements_take_the_next_positions_in_the_log_in_batch_order(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    first, second = [moodle_statement() for _ in range(3)], [moodle_statement() for _ in range(2)]
+    xapi.post(first)
+    xapi.post(second)
+
+    rows = db_session.execute(select(Statement.id, Statement.seq).order_by(Statement.seq)).all()
+    assert [statement_id for statement_id, _ in rows] == [s["id"] for s in (*first, *second)]
+    seqs = [seq for _, seq in rows]
+    assert seqs == sorted(set(seqs))
+
+
+def test_the_timestamp_column_holds_the_instant_in_utc(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    """Moodle in China sends +08:00; SQLite keeps datetimes without their offset, so the
+    column must hold UTC for "last active" comparisons to be right on both databases."""
+    statement = moodle_statement()
+    statement["timestamp"] = "2026-11-20T08:00:00+08:00"
+    xapi.post(statement)
+
+    stored = db_session.scalar(select(Statement.timestamp))
+    assert stored is not None
+    assert stored.replace(tzinfo=None) == datetime(2026, 11, 20, 0, 0)
+    assert stored.utcoffset() in (None, timedelta(0))
