@@ -19,6 +19,20 @@ from typing import Any
 _MOODLE_CODE = re.compile(r"([A-Za-z]{2,3})_([A-Za-z]{2})\Z")
 _INTERACTION_COMPONENTS = ("choices", "scale", "source", "target", "steps")
 _CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
+# A Moodle code in JSON text is a whole string, "zh_cn", as a key or a value; an underscore
+# written as an escape ("zh\u005fcn") hides from that pattern, so it counts too.
+_MOODLE_CODE_IN_JSON = re.compile(rb'"[A-Za-z]{2,3}_[A-Za-z]{2}"|\\u005[fF]')
+
+
+def may_hold_moodle_codes(json_text: bytes) -> bool:
+    """Whether JSON text could hold a Moodle language code at all.
+
+    A scan of the raw text runs in C at memory speed, while :func:`repair_language_codes`
+    walks every statement in Python; a batch for which this is False needs no repair. It may
+    say True for a batch that needs none (a result response of "ab_cd", say): the repair then
+    finds nothing to change.
+    """
+    return _MOODLE_CODE_IN_JSON.search(json_text) is not None
 
 
 def rfc5646_from_moodle(code: str) -> str:

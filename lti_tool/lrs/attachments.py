@@ -39,6 +39,8 @@ class StatementUpload:
 
     body: Any
     parts: Sequence[AttachmentPart] = ()
+    text: bytes | None = None
+    """The statements' JSON text as received, when it is at hand."""
 
 
 def read_statement_upload(request: XapiRequest) -> StatementUpload:
@@ -50,7 +52,7 @@ def read_statement_upload(request: XapiRequest) -> StatementUpload:
     """
     content_type = request.content_type
     if content_type == "application/json":
-        return StatementUpload(body=request.json_body())
+        return StatementUpload(body=request.json_body(), text=request.body)
     if content_type != "multipart/mixed":
         raise bad_request("Content-Type", "must be application/json or multipart/mixed")
     parts = parse_multipart(request.body, boundary_of(request.headers.get("Content-Type", "")))
@@ -63,6 +65,7 @@ def read_statement_upload(request: XapiRequest) -> StatementUpload:
         raise bad_request("parts[0]", "not valid JSON") from None
     return StatementUpload(
         body=body,
+        text=first.content,
         parts=tuple(
             AttachmentPart(
                 content=part.content,

@@ -44,6 +44,7 @@ def post_statements(xapi_request: XapiRequest, caller: Caller) -> Response:
         version=xapi_request.version,
         now=xapi_request.now,
         attachments=upload.parts,
+        body_text=upload.text,
     )
     return json_response(ids, xapi_request)
 
@@ -70,6 +71,7 @@ def put_statement(xapi_request: XapiRequest, caller: Caller) -> Response:
         now=xapi_request.now,
         statement_id=statement_id.lower(),
         attachments=upload.parts,
+        body_text=upload.text,
     )
     return finish(Response(status=204), xapi_request)
 

@@ -23,7 +23,7 @@ from xapi.attachments import AttachmentPart
 from xapi.comparison import statements_match
 from xapi.errors import Problem, StatementValidationError
 from xapi.indexing import IndexKeys, index_keys
-from xapi.moodle_compat import repair_language_codes
+from xapi.moodle_compat import may_hold_moodle_codes, repair_language_codes
 from xapi.normalise import normalise_statement
 from xapi.syntax import parse_timestamp
 from xapi.validation import validate_statement, validate_statements
@@ -64,6 +64,7 @@ def store_statements(
     now: datetime,
     statement_id: str | None = None,
     attachments: Sequence[AttachmentPart] = (),
+    body_text: bytes | None = None,
 ) -> list[str]:
     """Validate and store a POSTed batch (or one PUT statement); return the ids in order.
 
@@ -79,13 +80,16 @@ def store_statements(
         now: the ``stored`` time.
         statement_id: the ``statementId`` of a PUT, which the body must agree with.
         attachments: the multipart parts sent after the statements.
+        body_text: the body's JSON text as received, when at hand: a batch whose text holds
+            no Moodle language code skips the (Python) walk that repairs them.
 
     Raises:
         StatementValidationError: the body breaks the data model (400).
         StatementConflict: an id is stored with other content (409).
     """
     # Moodle's zh_cn is the RFC 5646 zh-CN; without this every Chinese site's batch is refused.
-    body = repair_language_codes(body)
+    if body_text is None or may_hold_moodle_codes(body_text):
+        body = repair_language_codes(body)
     if statement_id is not None:
         validate_statement(body, version)
         body = _with_put_id(body, statement_id)

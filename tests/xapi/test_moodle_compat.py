@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
 from tests.xapi.builders import full_statement
-from xapi.moodle_compat import repair_language_codes, rfc5646_from_moodle
+from xapi.moodle_compat import may_hold_moodle_codes, repair_language_codes, rfc5646_from_moodle
 from xapi.validation import validate_statement
 
 
@@ -94,3 +95,21 @@ def test_invalid_tags_that_are_not_moodle_codes_are_left_for_the_validator() -> 
     statement["context"]["language"] = "a12345"
 
     assert repair_language_codes(statement)["context"]["language"] == "a12345"
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_the_text_of_a_statement_with_moodle_codes_is_seen_to_hold_them(ensure_ascii: bool) -> None:
+    text = json.dumps([full_statement(), _chinese_moodle_statement()], ensure_ascii=ensure_ascii)
+
+    assert may_hold_moodle_codes(text.encode())
+
+
+def test_an_underscore_written_as_an_escape_counts_as_a_possible_code() -> None:
+    assert may_hold_moodle_codes(b'{"context": {"language": "zh\\u005Fcn"}}')
+
+
+def test_the_text_of_statements_without_moodle_codes_needs_no_repair() -> None:
+    statement = full_statement()
+    statement["result"] = {"response": "snake_case_answer"}  # an underscore, not a code
+
+    assert not may_hold_moodle_codes(json.dumps([statement, statement]).encode())

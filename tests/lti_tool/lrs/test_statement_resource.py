@@ -362,6 +362,21 @@ def test_a_chinese_moodle_sites_language_code_is_accepted_as_zh_cn(xapi: XapiCli
     assert stored["object"]["definition"]["name"] == {"zh-CN": "单元测验"}  # type: ignore[index]
 
 
+def test_a_language_code_with_an_escaped_underscore_is_repaired_too(xapi: XapiClient) -> None:
+    statement = moodle_statement()
+    statement["context"]["language"] = "zh_cn"
+    body = json.dumps(statement).replace('"zh_cn"', '"zh\\u005fcn"')
+    assert "zh_cn" not in body
+
+    response = xapi.client.post(
+        "/xapi/statements", data=body, headers=xapi.headers(**{"Content-Type": "application/json"})
+    )
+
+    assert response.status_code == 200
+    stored = xapi.get(f"statementId={statement['id']}").json
+    assert stored["context"]["language"] == "zh-CN"  # type: ignore[index]
+
+
 def test_paging_an_agent_filter_visits_each_of_their_statements_once(xapi: XapiClient) -> None:
     """Data 2.5 with the agent filter, whose pages are read off the agent's index rows."""
     theirs = [moodle_statement("5") for _ in range(5)]
