@@ -4,16 +4,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from xapi.vocabulary import VERB_VOIDED
 
 
-@dataclass(frozen=True, slots=True)
-class IndexKeys:
-    """The filterable values of one normalised statement.
+class IndexKeys(NamedTuple):
+    """The filterable values of one normalised statement (a named tuple: made for every
+    statement stored, where a frozen dataclass's construction cost four times as much).
 
     Attributes:
         statement_id: The statement id, lowercase.
@@ -72,26 +71,28 @@ def agent_key(agent: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _keys_with_members(agent: Mapping[str, Any]) -> Iterator[str]:
+def _add_keys(agent: Mapping[str, Any], keys: set[str]) -> None:
+    """Add the keys of an Agent or Group and of a Group's members to ``keys``.
+
+    Called a few times for every statement stored, so it adds in place rather than yielding.
+    """
     key = agent_key(agent)
     if key is not None:
-        yield key
-    for member in agent.get("member", ()):
-        member_key = agent_key(member)
-        if member_key is not None:
-            yield member_key
-
-
-def _object_agent(statement: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    target = statement["object"]
-    return target if target.get("objectType") in ("Agent", "Group") else None
+        keys.add(key)
+    members = agent.get("member")
+    if members:
+        for member in members:
+            member_key = agent_key(member)
+            if member_key is not None:
+                keys.add(member_key)
 
 
 def _direct_agents(statement: Mapping[str, Any]) -> set[str]:
-    keys = set(_keys_with_members(statement["actor"]))
-    target = _object_agent(statement)
-    if target is not None:
-        keys.update(_keys_with_members(target))
+    keys: set[str] = set()
+    _add_keys(statement["actor"], keys)
+    target = statement["object"]
+    if target.get("objectType") in ("Agent", "Group"):
+        _add_keys(target, keys)
     return keys
 
 
@@ -99,15 +100,19 @@ def _related_agents(statement: Mapping[str, Any], direct: set[str]) -> set[str]:
     keys = set(direct)
     authority = statement.get("authority")
     if authority is not None:
-        keys.update(_keys_with_members(authority))
-    context = statement.get("context") or {}
-    for role in ("instructor", "team"):
-        if role in context:
-            keys.update(_keys_with_members(context[role]))
-    for entry in context.get("contextAgents", ()):
-        keys.update(_keys_with_members(entry["agent"]))
-    for entry in context.get("contextGroups", ()):
-        keys.update(_keys_with_members(entry["group"]))
+        _add_keys(authority, keys)
+    context = statement.get("context")
+    if context:
+        instructor = context.get("instructor")
+        if instructor is not None:
+            _add_keys(instructor, keys)
+        team = context.get("team")
+        if team is not None:
+            _add_keys(team, keys)
+        for entry in context.get("contextAgents", ()):
+            _add_keys(entry["agent"], keys)
+        for entry in context.get("contextGroups", ()):
+            _add_keys(entry["group"], keys)
     target = statement["object"]
     if target.get("objectType") == "SubStatement":
         keys.update(_related_agents(target, _direct_agents(target)))
@@ -122,10 +127,14 @@ def _related_activities(statement: Mapping[str, Any]) -> set[str]:
         ids.add(target["id"])
     elif object_type == "SubStatement":
         ids.update(_related_activities(target))
-    context = statement.get("context") or {}
-    for activities in context.get("contextActivities", {}).values():
-        for activity in activities if type(activities) is list else (activities,):
-            ids.add(activity["id"])
+    context = statement.get("context")
+    if context:
+        for activities in context.get("contextActivities", {}).values():
+            if type(activities) is list:
+                for activity in activities:
+                    ids.add(activity["id"])
+            else:
+                ids.add(activities["id"])
     return ids
 
 

@@ -160,10 +160,13 @@ def parse_timestamp(value: str, *, offset_required: bool = False) -> datetime | 
     return parsed
 
 
+@functools.lru_cache(maxsize=256)
 def format_timestamp(moment: datetime) -> str:
     """Render an aware datetime as the UTC timestamp an LRS stores: ``2024-05-01T08:00:00.123Z``.
 
-    Millisecond precision is what xAPI requires an LRS to keep (xAPI 1.0.3 Data 4.5).
+    Millisecond precision is what xAPI requires an LRS to keep (xAPI 1.0.3 Data 4.5). Cached:
+    every statement of a batch is stored at the same moment. Equal instants in other zones
+    share an entry, which is right, since the text is the UTC one.
     """
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Table, and_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -47,8 +47,7 @@ _STATEMENT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StatementRow:
+class StatementRow(NamedTuple):
     """A statement ready to insert: its stored JSON and the values its indexes hold."""
 
     keys: IndexKeys

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -129,8 +129,7 @@ def _with_put_id(statement: Mapping[str, Any], statement_id: str) -> dict[str, A
     return {**statement, "id": statement_id}
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
+class _Prepared(NamedTuple):
     """A normalised statement with everything derived from it that storing needs."""
 
     statement: dict[str, Any]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -132,5 +131,5 @@ def test_voiding_statement_names_its_target() -> None:
 def test_index_keys_are_frozen() -> None:
     """A plain value object: storage cannot change it by accident."""
     keys = index_keys(_stored(load_data("cmi5_passed.json")))
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         keys.verb = "x"  # type: ignore[misc]
