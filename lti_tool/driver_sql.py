@@ -52,13 +52,27 @@ class DriverSQL:
     def insert_many(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        """Insert rows of plain values into ``table``."""
+        """Insert rows of plain values into ``table``: by COPY on PostgreSQL (one round trip and
+        no statement per row), else by the driver's ``executemany``."""
         if not rows:
             return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({self.markers(len(columns))})"
+        names = ", ".join(columns)
+        if self.is_postgresql:
+            self._run(self._copy, f"COPY {table} ({names}) FROM STDIN", rows)
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({self.markers(len(columns))})"
         cursor = self._connection.cursor()
         try:
             self._run(cursor.executemany, sql, rows)
+        finally:
+            cursor.close()
+
+    def _copy(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        cursor = self._connection.cursor()
+        try:
+            with cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
         finally:
             cursor.close()
 

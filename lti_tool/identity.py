@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import insert_ignoring_conflicts
 from lti_tool.driver_sql import DriverSQL
+from lti_tool.identity_cache import known_people, remember_on_commit
 from lti_tool.models.identity import Person, PersonIdentifier
 
 
@@ -44,7 +45,11 @@ def resolve_people(
     wanted = set(keys)
     if not wanted:
         return {}
-    found = _existing(session, wanted)
+    found = known_people(session, wanted)
+    if len(found) == len(wanted):
+        return found
+    looked_up = _existing(session, wanted - found.keys())
+    found.update(looked_up)
     missing = sorted(wanted - found.keys())
     if missing:
         names = display_names or {}
@@ -63,7 +68,10 @@ def resolve_people(
                 for key, person_id in new_people.items()
             ],
         )
-        found.update(_existing(session, set(missing)))
+        created = _existing(session, set(missing))
+        found.update(created)
+        looked_up.update(created)
+    remember_on_commit(session, looked_up)
     return found
 
 

@@ -1,0 +1,91 @@
+"""Identifier keys resolve to one person each; committed pairs are remembered per process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lti_tool import driver_sql
+from lti_tool.db import database
+from lti_tool.identity import account_key, resolve_people
+from lti_tool.identity_cache import known_people
+from lti_tool.models.identity import Person
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+MOODLE = "https://moodle.example.edu.cn"
+
+
+def _session(app: Flask) -> Session:
+    return database(app).sessionmaker()
+
+
+def test_each_new_key_becomes_one_person_and_keeps_it(app: Flask) -> None:
+    keys = [account_key(MOODLE, "7"), account_key(MOODLE, "8")]
+    with database(app).session_scope() as session:
+        first = resolve_people(session, keys, now=NOW)
+    with database(app).session_scope() as session:
+        again = resolve_people(session, [*keys, account_key(MOODLE, "9")], now=NOW)
+        people = session.scalar(select(func.count()).select_from(Person))
+
+    assert len(set(first.values())) == 2
+    assert {key: again[key] for key in keys} == first
+    assert people == 3
+
+
+def test_people_are_remembered_once_their_transaction_commits(app: Flask) -> None:
+    key = account_key(MOODLE, "7")
+    session = _session(app)
+    person_id = resolve_people(session, [key], now=NOW)[key]
+    assert known_people(session, [key]) == {}  # not yet committed
+
+    session.commit()
+
+    assert known_people(session, [key]) == {key: person_id}
+    session.close()
+
+
+def test_people_created_by_a_transaction_that_rolls_back_are_not_remembered(app: Flask) -> None:
+    key = account_key(MOODLE, "7")
+    session = _session(app)
+    resolve_people(session, [key], now=NOW)
+    session.rollback()
+    session.commit()  # a later, empty commit must not bring the rolled-back person back
+
+    assert known_people(session, [key]) == {}
+    session.close()
+
+
+def test_a_savepoint_rolled_back_forgets_what_was_pending(app: Flask) -> None:
+    key = account_key(MOODLE, "7")
+    session = _session(app)
+    savepoint = session.begin_nested()
+    resolve_people(session, [key], now=NOW)
+    savepoint.rollback()
+    session.commit()
+
+    assert known_people(session, [key]) == {}
+    session.close()
+
+
+def test_remembered_people_are_resolved_without_asking_the_database(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = [account_key(MOODLE, str(n)) for n in range(5)]
+    with database(app).session_scope() as session:
+        first = resolve_people(session, keys, now=NOW)
+    queries: list[str] = []
+    fetch = driver_sql.DriverSQL.fetch
+    monkeypatch.setattr(
+        driver_sql.DriverSQL,
+        "fetch",
+        lambda self, sql, params=(): (queries.append(sql), fetch(self, sql, params))[1],
+    )
+
+    with database(app).session_scope() as session:
+        assert resolve_people(session, keys, now=NOW) == first
+
+    assert queries == []
