@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from competency_models.frameworks import FrameworkImportError
 from competency_models.mapping import RuleSetError
@@ -37,6 +39,28 @@ _SERVICE_ERRORS = (
 def _load(schema: type[Schema]) -> dict[str, Any]:
     loaded: dict[str, Any] = schema().load(request.args.to_dict())
     return loaded
+
+
+def _json(schema: type[Schema]) -> dict[str, Any]:
+    """The request's JSON object body, loaded (validated) with ``schema``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(
+            400,
+            "send a JSON object as the body, with Content-Type: application/json",
+            fields={"body": ["not a JSON object"]},
+        )
+    loaded: dict[str, Any] = schema().load(data)
+    return loaded
+
+
+def _commit(session: Session) -> None:
+    """Commit; a concurrent request that wrote the same row first is a 409, not a 500."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiError(409, "changed by another request at the same time; try again") from None
 
 
 @bp.before_request
@@ -86,7 +110,8 @@ def _invalid_ruleset(error: RuleSetError) -> Response:
 
 def _service_error(error: Exception) -> Response:
     status = int(getattr(error, "status", 400))
-    return error_response(status, str(error))
+    field = getattr(error, "field", None)
+    return error_response(status, str(error), fields={field: [str(error)]} if field else None)
 
 
 for _error in _SERVICE_ERRORS:
@@ -177,10 +202,36 @@ def import_framework() -> tuple[Response, int]:
     response=s.FrameworkDetailSchema,
 )
 def get_framework(framework_id: str) -> Response:
-    """A framework version with its provenance, items and scale."""
+    """A framework version with its provenance, items, scale and default method."""
     args = _load(s.VersionQuery)
-    version = frameworks_store.get_framework(db.session(), framework_id, args["version"])
-    return jsonify(s.FrameworkDetailSchema().dump(frameworks_store.describe(version)))
+    return _framework_detail(db.session(), framework_id, args["version"])
+
+
+@bp.patch("/frameworks/<framework_id>")
+@operation(
+    method="PATCH",
+    path="/api/frameworks/<framework_id>",
+    summary="Set or clear a framework's default estimation method",
+    tag="frameworks",
+    body=s.FrameworkSettingsSchema,
+    response=s.FrameworkDetailSchema,
+)
+def update_framework(framework_id: str) -> Response:
+    """Set the framework's method (all versions); rebuild to recompute past estimates."""
+    body = _json(s.FrameworkSettingsSchema)
+    session = db.session()
+    frameworks_store.set_framework_method(session, framework_id, body["method"], now=utcnow())
+    _commit(session)
+    return _framework_detail(session, framework_id, None)
+
+
+def _framework_detail(session: Session, framework_id: str, version: str | None) -> Response:
+    found = frameworks_store.get_framework(session, framework_id, version)
+    detail = {
+        **frameworks_store.describe(found),
+        "method": frameworks_store.framework_method_config(session, framework_id),
+    }
+    return jsonify(s.FrameworkDetailSchema().dump(detail))
 
 
 @bp.get("/frameworks/<framework_id>/export")

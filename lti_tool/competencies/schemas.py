@@ -105,14 +105,42 @@ class ItemSchema(Schema):
     uri = fields.String(required=True)
 
 
-class FrameworkDetailSchema(FrameworkSummarySchema):
-    """A framework version with its items, scale and provenance (source and notes)."""
+METHOD_DESCRIPTION = (
+    'An estimation method, e.g. {"method": "exponential_decay", "rate": 0.65}, '
+    '{"method": "weighted_recent_average", "half_life_days": 30, "window": 5}, '
+    '{"method": "n_times_mastery", "n": 3, "threshold": 0.6}, {"method": "latest"}, '
+    '{"method": "highest"} or {"method": "mean"} (docs/inference.md); null for none.'
+)
 
+
+class FrameworkDetailSchema(FrameworkSummarySchema):
+    """A framework version with its items, scale, provenance and default method."""
+
+    method = fields.Dict(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The framework's own default estimation method (all versions), or "
+            "null: a programme's own method takes precedence, the built-in default applies "
+            "when neither sets one."
+        },
+    )
     source = fields.String(required=True)
     notes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     scale_id = fields.String(required=True)
     levels = fields.List(fields.Nested(LevelSchema), required=True)
     items = fields.List(fields.Nested(ItemSchema), required=True)
+
+
+class FrameworkSettingsSchema(Schema):
+    """An administrator's settings of a framework: its default estimation method."""
+
+    method = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        required=True,
+        metadata={"description": METHOD_DESCRIPTION},
+    )
 
 
 class ImportedSchema(Schema):

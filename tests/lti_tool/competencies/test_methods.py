@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from flask.testing import FlaskCliRunner
@@ -247,3 +248,90 @@ def test_rebuild_refuses_a_method_preview_it_cannot_run(
 
     assert result.exit_code != 0
     assert message in result.output
+
+
+# --- the JSON API ----------------------------------------------------------------------------
+
+
+def patch(api: XapiClient, path: str, body: object) -> tuple[int, dict[str, Any]]:
+    response = api.client.patch(
+        path,
+        data=body if isinstance(body, bytes) else json.dumps(body),
+        headers=api.headers(**{"Content-Type": "application/json"}),
+    )
+    return response.status_code, response.get_json()
+
+
+def test_an_administrator_sets_and_clears_a_framework_method_through_the_api(
+    admin_api: XapiClient, moodle: XapiClient
+) -> None:
+    path = f"/api/frameworks/{TDL}"
+
+    status, changed = patch(admin_api, path, {"method": STRICT})
+
+    assert (status, changed["id"], changed["method"]) == (200, TDL, STRICT)
+    shown = admin_api.client.get(path, headers=admin_api.headers()).get_json()
+    assert shown["method"] == STRICT
+    assert patch(moodle, path, {"method": MEAN})[0] == 401
+    status, cleared = patch(admin_api, path, {"method": None})
+    assert (status, cleared["method"]) == (200, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "why"),
+    [
+        (b"{not json", "body", "not a JSON object"),
+        ([MEAN], "body", "not a JSON object"),
+        ({}, "method", "Missing data"),
+        ({"method": "mean"}, "method", "Not a valid mapping"),
+        ({"method": {"method": "median"}}, "method", "unknown estimation method 'median'"),
+        ({"method": {"method": "exponential_decay", "rate": 2}}, "method", "must be in (0, 1]"),
+        (b'{"method": {"method": "exponential_decay", "rate": NaN}}', "method", "must be finite"),
+        (
+            b'{"method": {"method": "weighted_recent_average", "half_life_days": 1e400}}',
+            "method",
+            "must be finite",
+        ),
+        ({"method": MEAN, "colour": "red"}, "colour", "Unknown field"),
+    ],
+    ids=[
+        "broken-json",
+        "array",
+        "empty",
+        "method-a-string",
+        "unknown-method",
+        "rate-out-of-range",
+        "nan",
+        "infinite-half-life",
+        "unknown-field",
+    ],
+)
+def test_an_unusable_framework_method_is_a_400_naming_the_field_and_why(
+    admin_api: XapiClient, runner: FlaskCliRunner, body: object, field: str, why: str
+) -> None:
+    invoke(runner, "frameworks", "load-builtin")
+
+    status, answer = patch(admin_api, f"/api/frameworks/{TDL}", body)
+
+    assert status == 400, answer
+    assert why in " ".join(answer["error"]["fields"][field])
+    shown = admin_api.client.get(f"/api/frameworks/{TDL}", headers=admin_api.headers())
+    assert shown.get_json()["method"] is None
+
+
+def test_setting_the_method_of_an_unknown_framework_is_a_404(admin_api: XapiClient) -> None:
+    status, answer = patch(admin_api, "/api/frameworks/nope", {"method": MEAN})
+
+    assert (status, answer["error"]["code"]) == (404, "not_found")
+
+
+def test_the_openapi_document_describes_the_method_body(admin_api: XapiClient) -> None:
+    document = admin_api.client.get("/api/openapi.json").get_json()
+
+    operation = document["paths"]["/api/frameworks/{framework_id}"]["patch"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/FrameworkSettings"}
+    settings = document["components"]["schemas"]["FrameworkSettings"]
+    assert settings["required"] == ["method"]
+    assert settings["properties"]["method"]["type"] == ["object", "null"]
+    assert "method" in document["components"]["schemas"]["FrameworkDetail"]["properties"]
