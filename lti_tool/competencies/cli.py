@@ -100,7 +100,7 @@ def programmes_add(
     """Create a programme with its courses, frameworks, rule sets and phase dates."""
     with database().session_scope() as session:
         try:
-            programmes.add_programme(
+            programmes.create_programme(
                 session,
                 programme_id,
                 title,
@@ -109,13 +109,10 @@ def programmes_add(
                 ends_at=_date(ends),
                 method_config=_json_option(method, "--method"),
                 rollup_config=_json_option(rollup, "--rollup"),
+                courses=courses,
+                frameworks=frameworks,
+                rulesets=rulesets,
             )
-            for course in courses:
-                programmes.add_context(session, programme_id, programmes.COURSE, course)
-            if frameworks:
-                programmes.set_frameworks(session, programme_id, list(frameworks))
-            if rulesets:
-                programmes.set_rulesets(session, programme_id, list(rulesets))
         except programmes.ProgrammeError as error:
             _fail(str(error))
     click.echo(programme_id)
