@@ -324,6 +324,10 @@ def _json_or_none(config: Mapping[str, Any] | None) -> str | None:
     return None if config is None else json.dumps(dict(config), ensure_ascii=False)
 
 
+def _loads_or_none(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
 def _replace_courses(session: Session, programme_id: str, courses: list[str]) -> None:
     session.execute(
         delete(ProgrammeContext).where(
@@ -350,12 +354,8 @@ def describe_programme(session: Session, programme: Programme) -> dict[str, Any]
         "title": programme.title,
         "starts_at": None if programme.starts_at is None else as_utc(programme.starts_at),
         "ends_at": None if programme.ends_at is None else as_utc(programme.ends_at),
-        "method_config": None
-        if programme.method_config is None
-        else json.loads(programme.method_config),
-        "rollup_config": None
-        if programme.rollup_config is None
-        else json.loads(programme.rollup_config),
+        "method_config": _loads_or_none(programme.method_config),
+        "rollup_config": _loads_or_none(programme.rollup_config),
         "courses": [context.key for context in contexts if context.kind == COURSE],
         "lti_contexts": [
             {"key": context.key, "title": context.title}
