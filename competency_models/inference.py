@@ -170,6 +170,13 @@ class NTimesMastery:
         return f"n_times_mastery(n={self.n!r}, threshold={self.threshold!r})"
 
 
+def _days(key: str, days: float) -> timedelta:
+    try:
+        return timedelta(days=days)
+    except OverflowError:
+        raise InferenceError(f"{key} {days!r} is too large") from None
+
+
 Method = Mean | Latest | Highest | ExponentialDecay | WeightedRecentAverage | NTimesMastery
 """Any estimation method configuration."""
 
@@ -186,8 +193,13 @@ def method_from_config(config: Mapping[str, object]) -> Method:
     ``{"method": "latest"}``, ``{"method": "highest"}``.
 
     Raises:
-        InferenceError: for an unknown method name or unusable parameters.
+        InferenceError: for a configuration that is not a mapping, an unknown method name or
+            unusable parameters (including NaN, infinities and half-lives too long to hold).
     """
+    if not isinstance(config, Mapping):
+        raise InferenceError(
+            f'a method configuration is a mapping such as {{"method": "mean"}}, got {config!r}'
+        )
     name = config.get("method")
     params = {key: value for key, value in config.items() if key != "method"}
 
@@ -195,7 +207,13 @@ def method_from_config(config: Mapping[str, object]) -> Method:
         value = params.pop(key, None)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InferenceError(f"{name}: parameter {key!r} must be a number, got {value!r}")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise InferenceError(f"{name}: parameter {key!r} must be finite, got {value!r}")
+        return number
 
     def integer(key: str) -> int:
         value = params.pop(key, None)
@@ -213,7 +231,11 @@ def method_from_config(config: Mapping[str, object]) -> Method:
     elif name == "exponential_decay":
         method = ExponentialDecay(rate=number("rate"))
     elif name == "weighted_recent_average":
-        half_life = timedelta(days=number("half_life_days")) if "half_life_days" in params else None
+        half_life = (
+            _days("half_life_days", number("half_life_days"))
+            if "half_life_days" in params
+            else None
+        )
         window = integer("window") if "window" in params else None
         method = WeightedRecentAverage(half_life=half_life, window=window)
     elif name == "n_times_mastery":

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from competency_models.frameworks import FrameworkImportError
 from competency_models.mapping import RuleSetError
@@ -37,6 +41,36 @@ _SERVICE_ERRORS = (
 def _load(schema: type[Schema]) -> dict[str, Any]:
     loaded: dict[str, Any] = schema().load(request.args.to_dict())
     return loaded
+
+
+def _json(schema: type[Schema]) -> dict[str, Any]:
+    """The request's JSON object body, loaded (validated) with ``schema``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(
+            400,
+            "send a JSON object as the body, with Content-Type: application/json",
+            fields={"body": ["not a JSON object"]},
+        )
+    loaded: dict[str, Any] = schema().load(data)
+    return loaded
+
+
+@contextmanager
+def _unit_of_work(session: Session) -> Iterator[None]:
+    """Run a write use case and commit it; nothing is written when it raises.
+
+    A concurrent request that wrote the same row first is a 409, not a 500.
+    """
+    try:
+        yield
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiError(409, "changed by another request at the same time; try again") from None
+    except BaseException:
+        session.rollback()
+        raise
 
 
 @bp.before_request
@@ -86,7 +120,8 @@ def _invalid_ruleset(error: RuleSetError) -> Response:
 
 def _service_error(error: Exception) -> Response:
     status = int(getattr(error, "status", 400))
-    return error_response(status, str(error))
+    field = getattr(error, "field", None)
+    return error_response(status, str(error), fields={field: [str(error)]} if field else None)
 
 
 for _error in _SERVICE_ERRORS:
@@ -177,10 +212,36 @@ def import_framework() -> tuple[Response, int]:
     response=s.FrameworkDetailSchema,
 )
 def get_framework(framework_id: str) -> Response:
-    """A framework version with its provenance, items and scale."""
+    """A framework version with its provenance, items, scale and default method."""
     args = _load(s.VersionQuery)
-    version = frameworks_store.get_framework(db.session(), framework_id, args["version"])
-    return jsonify(s.FrameworkDetailSchema().dump(frameworks_store.describe(version)))
+    return _framework_detail(db.session(), framework_id, args["version"])
+
+
+@bp.patch("/frameworks/<framework_id>")
+@operation(
+    method="PATCH",
+    path="/api/frameworks/<framework_id>",
+    summary="Set or clear a framework's default estimation method",
+    tag="frameworks",
+    body=s.FrameworkSettingsSchema,
+    response=s.FrameworkDetailSchema,
+)
+def update_framework(framework_id: str) -> Response:
+    """Set the framework's method (all versions); rebuild to recompute past estimates."""
+    body = _json(s.FrameworkSettingsSchema)
+    session = db.session()
+    with _unit_of_work(session):
+        frameworks_store.set_framework_method(session, framework_id, body["method"], now=utcnow())
+    return _framework_detail(session, framework_id, None)
+
+
+def _framework_detail(session: Session, framework_id: str, version: str | None) -> Response:
+    found = frameworks_store.get_framework(session, framework_id, version)
+    detail = {
+        **frameworks_store.describe(found),
+        "method": frameworks_store.framework_method_config(session, framework_id),
+    }
+    return jsonify(s.FrameworkDetailSchema().dump(detail))
 
 
 @bp.get("/frameworks/<framework_id>/export")
@@ -296,6 +357,86 @@ def list_programmes() -> Response:
     """Every programme."""
     rows = programmes.list_programmes(db.session())
     return jsonify(s.ProgrammeListSchema().dump({"programmes": rows}))
+
+
+@bp.post("/programmes")
+@operation(
+    method="POST",
+    path="/api/programmes",
+    summary="Create a programme (as trellis programmes add)",
+    tag="programmes",
+    body=s.ProgrammeCreateSchema,
+    response=s.ProgrammeDetailSchema,
+    status=201,
+    errors=(400, 401, 409),
+)
+def create_programme() -> tuple[Response, int, dict[str, str]]:
+    """Create a programme with its courses, frameworks, rule sets, phases and method."""
+    body = _json(s.ProgrammeCreateSchema)
+    session = db.session()
+    with _unit_of_work(session):
+        programme = programmes.create_programme(
+            session, body.pop("id"), body.pop("title"), now=utcnow(), **body
+        )
+    location = {"Location": f"/api/programmes/{programme.id}"}
+    return _programme_detail(session, programme.id), 201, location
+
+
+@bp.get("/programmes/<programme_id>")
+@operation(
+    method="GET",
+    path="/api/programmes/<programme_id>",
+    summary="A programme with its courses, frameworks, rule sets and method",
+    tag="programmes",
+    response=s.ProgrammeDetailSchema,
+)
+def get_programme(programme_id: str) -> Response:
+    """One programme, as it is configured."""
+    return _programme_detail(db.session(), programme_id)
+
+
+@bp.patch("/programmes/<programme_id>")
+@operation(
+    method="PATCH",
+    path="/api/programmes/<programme_id>",
+    summary="Change some of a programme's settings",
+    tag="programmes",
+    body=s.ProgrammeUpdateSchema,
+    response=s.ProgrammeDetailSchema,
+    errors=(400, 401, 404, 409),
+)
+def update_programme(programme_id: str) -> Response:
+    """Change the fields sent; rebuild afterwards to recompute past estimates."""
+    return _update_programme(programme_id, s.ProgrammeUpdateSchema)
+
+
+@bp.put("/programmes/<programme_id>")
+@operation(
+    method="PUT",
+    path="/api/programmes/<programme_id>",
+    summary="Replace a programme's settings",
+    tag="programmes",
+    body=s.ProgrammeReplaceSchema,
+    response=s.ProgrammeDetailSchema,
+    errors=(400, 401, 404, 409),
+)
+def replace_programme(programme_id: str) -> Response:
+    """Replace every setting but the id; rebuild afterwards to recompute past estimates."""
+    return _update_programme(programme_id, s.ProgrammeReplaceSchema)
+
+
+def _update_programme(programme_id: str, schema: type[Schema]) -> Response:
+    body = _json(schema)
+    session = db.session()
+    with _unit_of_work(session):
+        programmes.update_programme(session, programme_id, **body)
+    return _programme_detail(session, programme_id)
+
+
+def _programme_detail(session: Session, programme_id: str) -> Response:
+    programme = programmes.get_programme(session, programme_id)
+    detail = programmes.describe_programme(session, programme)
+    return jsonify(s.ProgrammeDetailSchema().dump(detail))
 
 
 @bp.get("/programmes/<programme_id>/matrix")

@@ -18,11 +18,16 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError
 
 from competency_models.frameworks import FrameworkImportError
+from competency_models.inference import InferenceError, method_from_config
 from competency_models.mapping import RuleSetError
 from lti_tool.competencies import frameworks_store, programmes, rulesets_store
 from lti_tool.competencies.clock import as_utc, utcnow
 from lti_tool.competencies.level_statements import store_level_statements
-from lti_tool.competencies.mapping_setup import load_setup
+from lti_tool.competencies.mapping_setup import (
+    DEFAULT_METHOD_CONFIG,
+    MethodOverrides,
+    load_setup,
+)
 from lti_tool.competencies.processing import process_all, process_pending
 from lti_tool.competencies.projection_dump import dump_projection
 from lti_tool.competencies.rebuild import people_with_statements, rebuild
@@ -32,7 +37,9 @@ from lti_tool.settings import current_settings
 logger = logging.getLogger("trellis.competencies")
 
 programmes_cli = AppGroup("programmes", help="Training programmes (培训项目 / 班).")
-frameworks_cli = AppGroup("frameworks", help="Competency frameworks: list, import, export.")
+frameworks_cli = AppGroup(
+    "frameworks", help="Competency frameworks: list, import, export, default method."
+)
 rulesets_cli = AppGroup("rulesets", help="Mapping rule sets: list, add, activate.")
 competencies_cli = AppGroup(
     "competencies", help="The competency engine: process the queue, rebuild from statements."
@@ -93,7 +100,7 @@ def programmes_add(
     """Create a programme with its courses, frameworks, rule sets and phase dates."""
     with database().session_scope() as session:
         try:
-            programmes.add_programme(
+            programmes.create_programme(
                 session,
                 programme_id,
                 title,
@@ -102,13 +109,10 @@ def programmes_add(
                 ends_at=_date(ends),
                 method_config=_json_option(method, "--method"),
                 rollup_config=_json_option(rollup, "--rollup"),
+                courses=courses,
+                frameworks=frameworks,
+                rulesets=rulesets,
             )
-            for course in courses:
-                programmes.add_context(session, programme_id, programmes.COURSE, course)
-            if frameworks:
-                programmes.set_frameworks(session, programme_id, list(frameworks))
-            if rulesets:
-                programmes.set_rulesets(session, programme_id, list(rulesets))
         except programmes.ProgrammeError as error:
             _fail(str(error))
     click.echo(programme_id)
@@ -175,12 +179,54 @@ def frameworks_show(framework_id: str, version: str | None) -> None:
             framework = frameworks_store.get_framework(session, framework_id, version).framework
         except frameworks_store.FrameworkStoreError as error:
             _fail(str(error))
+        method_config = frameworks_store.framework_method_config(session, framework_id)
     click.echo(f"{framework.id} {framework.version}: {framework.title}")
     click.echo(f"fingerprint: {framework.fingerprint}")
     click.echo(f"scale: {framework.scale.id}")
     click.echo(f"source: {framework.source or '-'}")
     for key, note in sorted(framework.notes.items()):
         click.echo(f"note {key}: {note}")
+    click.echo(_method_line(method_config))
+
+
+@frameworks_cli.command("method")
+@click.argument("framework_id")
+@click.option("--set", "config", help='Estimation method as JSON, e.g. {"method": "latest"}.')
+@click.option("--clear", is_flag=True, help="Remove the framework's own method.")
+def frameworks_method(framework_id: str, config: str | None, clear: bool) -> None:
+    """Show, set or clear a framework's default estimation method (all its versions).
+
+    A programme's own method (programmes add --method) takes precedence; without either, the
+    built-in default applies. Rebuild afterwards to recompute estimates already made.
+    """
+    if config is not None and clear:
+        _fail("--set and --clear exclude each other")
+    with database().session_scope() as session:
+        try:
+            if config is not None or clear:
+                frameworks_store.set_framework_method(
+                    session, framework_id, _json_option(config, "--set"), now=utcnow()
+                )
+            elif frameworks_store.latest_framework(session, framework_id) is None:
+                _fail(f"no framework {framework_id} is stored")
+        except frameworks_store.FrameworkStoreError as error:
+            _fail(str(error))
+        method_config = frameworks_store.framework_method_config(session, framework_id)
+    click.echo(_method_line(method_config))
+    if config is not None or clear:
+        click.echo(
+            "estimates keep the method they were computed with until their next evidence or a "
+            "rebuild: trellis competencies rebuild [--dry-run --diff]",
+            err=True,
+        )
+
+
+def _method_line(config: dict[str, object] | None) -> str:
+    if config is None:
+        default = method_from_config(DEFAULT_METHOD_CONFIG).describe()
+        return f"method: - (the default applies: {default}, unless a programme sets its own)"
+    shown = json.dumps(config, ensure_ascii=False, sort_keys=True)
+    return f"method: {shown} ({method_from_config(config).describe()})"
 
 
 @frameworks_cli.command("export")
@@ -327,6 +373,13 @@ def competencies_worker(interval: float, batch: int, max_idle: float | None) -> 
 @click.option(
     "--ruleset-version", type=int, help="Map with this version instead of the active one."
 )
+@click.option("--framework", "framework_id", help="The framework --method applies to.")
+@click.option(
+    "--method",
+    "method",
+    help="Dry run with this estimation method (JSON, or null for none) in place of the "
+    "stored one of --framework, or else of --programme.",
+)
 @click.option("--dry-run", is_flag=True, help="Compute and compare; write nothing.")
 @click.option("--diff", is_flag=True, help="List the teachers whose levels would change.")
 @click.option(
@@ -336,6 +389,8 @@ def competencies_rebuild(
     programme_id: str | None,
     ruleset_id: str | None,
     ruleset_version: int | None,
+    framework_id: str | None,
+    method: str | None,
     dry_run: bool,
     diff: bool,
     workers: int,
@@ -350,8 +405,9 @@ def competencies_rebuild(
                 programmes.get_programme(session, programme_id)
             except programmes.ProgrammeError as error:
                 _fail(str(error))
+        methods = _method_overrides(session, framework_id, programme_id, method, dry_run)
         try:
-            setup = load_setup(session, ruleset_override=override)
+            setup = load_setup(session, ruleset_override=override, method_overrides=methods)
         except rulesets_store.RuleSetStoreError as error:
             _fail(str(error))
         people = len(people_with_statements(session))
@@ -363,6 +419,8 @@ def competencies_rebuild(
                 progress=bar.update,
                 setup=setup,
                 workers=workers,
+                ruleset_override=override,
+                method_overrides=methods,
             )
         if dry_run:
             session.rollback()
@@ -385,6 +443,37 @@ def competencies_rebuild(
                     f"{change.person_id}\t{scope}\t{change.framework_id}#{change.code}\t"
                     f"{change.old_rank or '-'} -> {change.new_rank or '-'}"
                 )
+
+
+def _method_overrides(
+    session: Any,
+    framework_id: str | None,
+    programme_id: str | None,
+    method: str | None,
+    dry_run: bool,
+) -> MethodOverrides | None:
+    if method is None:
+        if framework_id is not None:
+            _fail("--framework goes with --method")
+        return None
+    if not dry_run:
+        _fail(
+            "--method goes with --dry-run; to change a framework's method use "
+            "trellis frameworks method ID --set JSON"
+        )
+    config = _json_option(method, "--method")
+    if config is not None:
+        try:
+            method_from_config(config)
+        except InferenceError as error:
+            _fail(f"--method: {error}")
+    if framework_id is not None:
+        if frameworks_store.latest_framework(session, framework_id) is None:
+            _fail(f"no framework {framework_id} is stored")
+        return MethodOverrides(frameworks={framework_id: config})
+    if programme_id is not None:
+        return MethodOverrides(programmes={programme_id: config})
+    _fail("--method needs --framework ID or --programme ID to say whose method it replaces")
 
 
 def _override(session: Any, ruleset_id: str | None, version: int | None) -> tuple[str, int] | None:

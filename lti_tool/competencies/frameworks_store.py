@@ -9,6 +9,7 @@ Adds and flushes; the use case commits.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -27,24 +28,34 @@ from competency_models.framework_io import (
     read_framework,
 )
 from competency_models.frameworks import Framework, FrameworkImportError
+from competency_models.inference import InferenceError, method_from_config
 from lti_tool.competencies.clock import utcnow
-from lti_tool.models.competencies import StoredFramework
+from lti_tool.models.competencies import FrameworkSettings, StoredFramework
 
 ExportFormat = Literal["case", "csv", "trellis"]
 
 
 class FrameworkStoreError(ValueError):
-    """A framework operation that cannot be done: unknown id, or a version clash.
+    """A framework operation that cannot be done: unknown id, a version clash, a bad setting.
 
     Attributes:
-        status: the HTTP status the API answers with (404 or 409).
+        status: the HTTP status the API answers with (400, 404 or 409).
         problems: details, one a line.
+        field: the request field at fault, if one is (``"method"``).
     """
 
-    def __init__(self, message: str, *, status: int, problems: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        problems: tuple[str, ...] = (),
+        field: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.problems = problems
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +239,59 @@ def export_framework(framework: Framework, format: ExportFormat) -> bytes:
     return framework_to_trellis_json(framework)
 
 
+def framework_method_config(session: Session, framework_id: str) -> dict[str, object] | None:
+    """The framework's own default estimation method, or None when it sets none."""
+    row = session.get(FrameworkSettings, framework_id)
+    if row is None or row.method_config is None:
+        return None
+    config: dict[str, object] = json.loads(row.method_config)
+    return config
+
+
+def framework_method_configs(session: Session) -> dict[str, dict[str, object]]:
+    """Framework id → its own default estimation method, for every framework that sets one."""
+    return {
+        row.framework_id: json.loads(row.method_config)
+        for row in session.scalars(
+            select(FrameworkSettings).where(FrameworkSettings.method_config.is_not(None))
+        )
+        if row.method_config is not None
+    }
+
+
+def set_framework_method(
+    session: Session, framework_id: str, config: Mapping[str, object] | None, *, now: datetime
+) -> None:
+    """Set a framework's default estimation method (None clears it), for all its versions.
+
+    A programme's own method still takes precedence. Estimates already computed keep their
+    method until the next rebuild (``trellis competencies rebuild``).
+
+    Raises:
+        FrameworkStoreError: 404 when the framework is not stored (built-in ones are stored on
+            first use), 400 naming the field ``method`` when the configuration is unusable.
+    """
+    if latest_framework(session, framework_id) is None:
+        raise FrameworkStoreError(f"no framework {framework_id} is stored", status=404)
+    if config is not None:
+        try:
+            method_from_config(config)
+        except InferenceError as error:
+            raise FrameworkStoreError(
+                f"estimation method: {error}", status=400, field="method"
+            ) from None
+    stored = None if config is None else json.dumps(dict(config), ensure_ascii=False)
+    row = session.get(FrameworkSettings, framework_id)
+    if row is None:
+        session.add(
+            FrameworkSettings(framework_id=framework_id, method_config=stored, updated_at=now)
+        )
+    else:
+        row.method_config = stored
+        row.updated_at = now
+    session.flush()
+
+
 __all__ = [
     "ExportFormat",
     "FrameworkImportError",
@@ -236,6 +300,8 @@ __all__ = [
     "describe",
     "ensure_builtin",
     "export_framework",
+    "framework_method_config",
+    "framework_method_configs",
     "framework_version",
     "get_framework",
     "import_framework",
@@ -243,6 +309,7 @@ __all__ = [
     "list_frameworks",
     "load_builtin_frameworks",
     "save_framework",
+    "set_framework_method",
 ]
 
 

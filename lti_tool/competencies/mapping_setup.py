@@ -1,8 +1,12 @@
 """What mapping and estimation need, read once from the database: a plain snapshot.
 
 Programmes with their courses, bindings, rule sets and methods; the newest version of every
-framework; the URI index for direct alignment. Processing a batch or rebuilding reads this once
-and then works on plain Python objects only.
+framework and its default method; the URI index for direct alignment. Processing a batch or
+rebuilding reads this once and then works on plain Python objects only.
+
+Which estimation method a stream (scope × teacher × competency) uses: the programme's own
+method if the programme sets one, else the framework's default method if the framework sets
+one, else `DEFAULT_METHOD_CONFIG` (`resolve_method`; docs/inference.md).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from lti_tool.competencies.clock import utcnow
 from lti_tool.competencies.frameworks_store import (
     FrameworkVersion,
     ensure_builtin,
+    framework_method_config,
+    framework_method_configs,
     framework_version,
 )
 from lti_tool.competencies.programmes import COURSE, rollup_rule_from_config
@@ -49,8 +55,28 @@ TRELLIS_SOURCE = "trellis"
 """The system source Trellis's own statements (levels reached) are stored under."""
 
 DEFAULT_METHOD_CONFIG: Mapping[str, object] = {"method": "exponential_decay", "rate": 0.5}
-"""The estimation method of a programme that configures none, and of the global scope: recent
+"""The estimation method where neither the programme nor the framework configures one: recent
 evidence speaks louder, so a teacher who improves is shown improving (docs/inference.md)."""
+
+MethodConfig = Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class MethodOverrides:
+    """Methods to try in place of the stored ones (a dry run before changing them).
+
+    Keyed by framework id or programme id; a value of None tries the method unset.
+    """
+
+    frameworks: Mapping[str, MethodConfig | None] = field(default_factory=dict)
+    programmes: Mapping[str, MethodConfig | None] = field(default_factory=dict)
+
+
+def resolve_method(
+    programme_config: MethodConfig | None, framework_config: MethodConfig | None
+) -> Method:
+    """The method of a stream: the programme's, else the framework's, else the default."""
+    return method_from_config(programme_config or framework_config or DEFAULT_METHOD_CONFIG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +86,8 @@ class ScopeSetup:
     scope: str
     rulesets: tuple[RuleSet, ...]
     module_competencies: Mapping[str, tuple[CompetencyRef, ...]]
-    method: Method
+    method: Method | None
+    """The programme's own estimation method; None when it sets none (and for global)."""
     rollup: RollupRule
     frameworks: frozenset[str] | None
     """The framework ids the programme measures against; None for any."""
@@ -79,6 +106,19 @@ class MappingSetup:
     ignored_sources: frozenset[int]
     ruleset_versions: Mapping[str, int] = field(default_factory=dict)
     """Rule set id → the version used (the active one, or an override)."""
+    framework_methods: Mapping[str, Method] = field(default_factory=dict)
+    """Framework id → its own default method, for the frameworks that set one."""
+    default_method: Method = field(
+        default_factory=lambda: method_from_config(DEFAULT_METHOD_CONFIG)
+    )
+    """The method where neither the programme nor the framework sets one."""
+
+    def method_for(self, scope: str, framework_id: str) -> Method:
+        """The method of a stream: the programme's, else the framework's, else the default."""
+        scope_setup = self.scopes.get(scope)
+        if scope_setup is not None and scope_setup.method is not None:
+            return scope_setup.method
+        return self.framework_methods.get(framework_id, self.default_method)
 
     def scopes_for(self, module_keys: tuple[str, ...]) -> tuple[str, ...]:
         """The programmes a statement with these activity ids belongs to, or the global scope."""
@@ -89,18 +129,20 @@ class MappingSetup:
         return tuple(sorted(found)) if found else (GLOBAL_SCOPE,)
 
 
-def scope_method(session: Session, scope: str) -> tuple[Method, RollupRule]:
-    """The estimation method and roll-up rule of one scope, without loading the whole setup."""
+def stream_method(session: Session, scope: str, framework_id: str) -> Method:
+    """The estimation method of one scope's streams of one framework, without the whole setup."""
     programme = session.get(Programme, scope) if scope else None
     method_config = (
         json.loads(programme.method_config) if programme and programme.method_config else None
     )
-    rollup_config = (
+    return resolve_method(method_config, framework_method_config(session, framework_id))
+
+
+def scope_rollup(session: Session, scope: str) -> RollupRule:
+    """The roll-up rule of one scope (a programme's, or the default)."""
+    programme = session.get(Programme, scope) if scope else None
+    return rollup_rule_from_config(
         json.loads(programme.rollup_config) if programme and programme.rollup_config else None
-    )
-    return (
-        method_from_config(method_config or DEFAULT_METHOD_CONFIG),
-        rollup_rule_from_config(rollup_config),
     )
 
 
@@ -128,7 +170,10 @@ def _frameworks(session: Session) -> dict[str, FrameworkVersion]:
 
 
 def load_setup(
-    session: Session, *, ruleset_override: tuple[str, int] | None = None
+    session: Session,
+    *,
+    ruleset_override: tuple[str, int] | None = None,
+    method_overrides: MethodOverrides | None = None,
 ) -> MappingSetup:
     """Read the mapping setup; built-in frameworks are stored on first use.
 
@@ -136,10 +181,14 @@ def load_setup(
         session: the unit of work.
         ruleset_override: ``(rule set id, version)`` to use in place of that rule set's active
             version (a dry run of a new version before it is activated).
+        method_overrides: framework and programme methods to use in place of the stored ones
+            (a dry run of a method change before it is made).
 
     Raises:
         RuleSetStoreError: when the override names a version that is not stored.
+        InferenceError: when an override's method configuration is unusable.
     """
+    overrides = method_overrides or MethodOverrides()
     frameworks = _frameworks(session)
     try:
         alignment = uri_index(version.framework for version in frameworks.values())
@@ -159,6 +208,15 @@ def load_setup(
         active[ruleset_id] = get_ruleset(session, ruleset_id, version)
     parsed = {ruleset_id: parse_stored(row) for ruleset_id, row in sorted(active.items())}
     default_method = method_from_config(DEFAULT_METHOD_CONFIG)
+    framework_configs: dict[str, MethodConfig | None] = {
+        **framework_method_configs(session),
+        **overrides.frameworks,
+    }
+    framework_methods = {
+        framework_id: method_from_config(config)
+        for framework_id, config in sorted(framework_configs.items())
+        if config is not None
+    }
 
     scopes: dict[str, ScopeSetup] = {
         GLOBAL_SCOPE: ScopeSetup(
@@ -167,7 +225,7 @@ def load_setup(
                 rs for rs in parsed.values() if rs.scope.kind is not ScopeKind.PROGRAMME
             ),
             module_competencies={},
-            method=default_method,
+            method=None,
             rollup=rollup_rule_from_config(None),
             frameworks=None,
         )
@@ -206,14 +264,18 @@ def load_setup(
         else:
             chosen = [rs for rs in parsed.values() if rs.scope.kind is not ScopeKind.PROGRAMME]
             chosen += own
-        method_config = json.loads(programme.method_config) if programme.method_config else None
+        method_config: MethodConfig | None = (
+            json.loads(programme.method_config) if programme.method_config else None
+        )
+        if programme.id in overrides.programmes:
+            method_config = overrides.programmes[programme.id]
         scopes[programme.id] = ScopeSetup(
             scope=programme.id,
             rulesets=tuple(chosen),
             module_competencies={
                 key: tuple(refs) for key, refs in bindings.get(programme.id, {}).items()
             },
-            method=method_from_config(method_config) if method_config else default_method,
+            method=method_from_config(method_config) if method_config else None,
             rollup=rollup_rule_from_config(
                 json.loads(programme.rollup_config) if programme.rollup_config else None
             ),
@@ -229,4 +291,6 @@ def load_setup(
         alignment=alignment,
         ignored_sources=frozenset({source} if source is not None else ()),
         ruleset_versions={ruleset_id: rs.version for ruleset_id, rs in parsed.items()},
+        framework_methods=framework_methods,
+        default_method=default_method,
     )

@@ -33,6 +33,8 @@ class Operation:
     request_body: str | None = None
     """Description of a raw request body (file upload), if any."""
     request_content_types: tuple[str, ...] = ()
+    body: type[Schema] | None = None
+    """The schema of a JSON request body, if any."""
     errors: tuple[int, ...] = (400, 401, 404)
     status: int = 200
     public: bool = False
@@ -162,6 +164,12 @@ def document() -> dict[str, Any]:
                 "required": True,
                 "description": op.request_body,
                 "content": {kind: {} for kind in op.request_content_types},
+            }
+        if op.body is not None:
+            ref = {"$ref": f"#/components/schemas/{schema_component(op.body, components)}"}
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ref}},
             }
         content: dict[str, Any] = {}
         if op.response is not None:

@@ -295,10 +295,10 @@ def project_stream(
     """Recompute one stream from all of its evidence; None when it has none left."""
     scope, _, framework_id, _ = key
     version = setup.frameworks.get(framework_id)
-    scope_setup = setup.scopes.get(scope)
-    if version is None or scope_setup is None or not evidence:
+    if version is None or scope not in setup.scopes or not evidence:
         return None
-    trajectory = build_trajectory(evidence, scope_setup.method, version.framework.scale)
+    method = setup.method_for(scope, framework_id)
+    trajectory = build_trajectory(evidence, method, version.framework.scale)
     if trajectory is None:
         return None
     return _projection(key, trajectory, version.pk)

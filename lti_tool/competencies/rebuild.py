@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from competency_models.evidence import Evidence
-from lti_tool.competencies.mapping_setup import MappingSetup, load_setup
+from lti_tool.competencies.mapping_setup import MappingSetup, MethodOverrides, load_setup
 from lti_tool.competencies.programmes import add_members
 from lti_tool.competencies.projection import (
     ESTIMATES_TABLE,
@@ -87,6 +87,7 @@ def rebuild(
     *,
     programme_id: str | None = None,
     ruleset_override: tuple[str, int] | None = None,
+    method_overrides: MethodOverrides | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     setup: MappingSetup | None = None,
@@ -104,12 +105,17 @@ def rebuild(
         session: the unit of work.
         programme_id: rebuild this programme's scope only.
         ruleset_override: ``(rule set id, version)`` to map with instead of the active version.
+        method_overrides: framework and programme methods to estimate with instead of the
+            stored ones (a dry run of a method change).
         dry_run: compute and compare only; write nothing.
         progress: called with the number of people done after each batch.
-        setup: a preloaded mapping setup (tests and the benchmark).
+        setup: a preloaded mapping setup (tests, the benchmark, the CLI); it must have been
+            loaded with the same overrides, which worker processes load it with again.
         workers: processes that map and replay.
     """
-    setup = setup or load_setup(session, ruleset_override=ruleset_override)
+    setup = setup or load_setup(
+        session, ruleset_override=ruleset_override, method_overrides=method_overrides
+    )
     scopes = set(setup.scopes) if programme_id is None else {programme_id}
     report = RebuildReport()
     people = people_with_statements(session)
@@ -118,7 +124,7 @@ def rebuild(
         session.commit()
     if not dry_run:
         _clear(session, None if programme_id is None else scopes)
-    outputs = _outputs(session, setup, scopes, batches, ruleset_override, workers)
+    outputs = _outputs(session, setup, scopes, batches, ruleset_override, method_overrides, workers)
     for batch, output in zip(batches, outputs, strict=True):
         report.statements += output.statements
         report.evidence += len(output.evidence[1])
@@ -162,6 +168,7 @@ def _outputs(
     scopes: set[str],
     batches: list[list[str]],
     ruleset_override: tuple[str, int] | None,
+    method_overrides: MethodOverrides | None,
     workers: int,
 ) -> Iterator[BatchOutput]:
     if workers <= 1 or len(batches) <= 1:
@@ -172,7 +179,9 @@ def _outputs(
     url = session.get_bind().engine.url.render_as_string(hide_password=False)
     context = multiprocessing.get_context("spawn")
     with context.Pool(
-        workers, initializer=_start_worker, initargs=(url, ruleset_override, scopes)
+        workers,
+        initializer=_start_worker,
+        initargs=(url, ruleset_override, method_overrides, scopes),
     ) as pool:
         yield from pool.imap(_worker_batch, batches)
 
@@ -180,14 +189,21 @@ def _outputs(
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(url: str, ruleset_override: tuple[str, int] | None, scopes: set[str]) -> None:
+def _start_worker(
+    url: str,
+    ruleset_override: tuple[str, int] | None,
+    method_overrides: MethodOverrides | None,
+    scopes: set[str],
+) -> None:
     from lti_tool.db import make_engine
 
     engine = make_engine(url)
     session = Session(engine)
     _WORKER.update(
         session=session,
-        setup=load_setup(session, ruleset_override=ruleset_override),
+        setup=load_setup(
+            session, ruleset_override=ruleset_override, method_overrides=method_overrides
+        ),
         scopes=scopes,
     )
     session.rollback()

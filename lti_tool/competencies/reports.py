@@ -16,7 +16,7 @@ from competency_models.rollup import roll_up
 from competency_models.trajectory import Phase, ProgrammePhases
 from lti_tool.competencies.clock import as_utc
 from lti_tool.competencies.frameworks_store import framework_version
-from lti_tool.competencies.mapping_setup import GLOBAL_SCOPE, scope_method
+from lti_tool.competencies.mapping_setup import GLOBAL_SCOPE, scope_rollup, stream_method
 from lti_tool.competencies.programmes import get_programme
 from lti_tool.competencies.projection import evidence_from_record
 from lti_tool.competencies.queries import activity_name, current_estimates, estimate_row
@@ -55,7 +55,7 @@ def teacher_estimates(
     _person(session, person_id)
     records = current_estimates(session, person_id, programme_id=programme_id)
     rows = [estimate_row(session, record) for record in records]
-    _, rule = scope_method(session, _scope(session, programme_id))
+    rule = scope_rollup(session, _scope(session, programme_id))
     rollups = []
     by_framework: dict[int, dict[str, float]] = {}
     for record in records:
@@ -235,7 +235,7 @@ def explanation(
     )
     version = framework_version(session, estimate.framework_version_id)
     assert version is not None
-    method, _ = scope_method(session, scope)
+    method = stream_method(session, scope, framework_id)
     result = explain([evidence_from_record(r) for r in records], method, version.framework.scale)
     assert result is not None
     documents = {

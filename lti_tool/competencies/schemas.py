@@ -6,9 +6,27 @@ validates and what it documents cannot drift apart.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from lti_tool.competencies.clock import as_utc
 
 PHASES = ("pre", "during", "post")
+
+
+class Moment(fields.DateTime):
+    """An ISO 8601 date or date-time, read as ``trellis programmes add`` reads it: a date is its
+    midnight, a time without an offset is UTC. Written as a date-time with offset."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str):
+            try:
+                return as_utc(datetime.fromisoformat(value))
+            except ValueError:
+                pass
+        raise ValidationError("Not an ISO 8601 date or date-time.")
 
 
 class ProgrammeQuery(Schema):
@@ -105,14 +123,42 @@ class ItemSchema(Schema):
     uri = fields.String(required=True)
 
 
-class FrameworkDetailSchema(FrameworkSummarySchema):
-    """A framework version with its items, scale and provenance (source and notes)."""
+METHOD_DESCRIPTION = (
+    'An estimation method, e.g. {"method": "exponential_decay", "rate": 0.65}, '
+    '{"method": "weighted_recent_average", "half_life_days": 30, "window": 5}, '
+    '{"method": "n_times_mastery", "n": 3, "threshold": 0.6}, {"method": "latest"}, '
+    '{"method": "highest"} or {"method": "mean"} (docs/inference.md); null for none.'
+)
 
+
+class FrameworkDetailSchema(FrameworkSummarySchema):
+    """A framework version with its items, scale, provenance and default method."""
+
+    method = fields.Dict(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The framework's own default estimation method (all versions), or "
+            "null: a programme's own method takes precedence, the built-in default applies "
+            "when neither sets one."
+        },
+    )
     source = fields.String(required=True)
     notes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     scale_id = fields.String(required=True)
     levels = fields.List(fields.Nested(LevelSchema), required=True)
     items = fields.List(fields.Nested(ItemSchema), required=True)
+
+
+class FrameworkSettingsSchema(Schema):
+    """An administrator's settings of a framework: its default estimation method."""
+
+    method = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        required=True,
+        metadata={"description": METHOD_DESCRIPTION},
+    )
 
 
 class ImportedSchema(Schema):
@@ -161,6 +207,114 @@ class ProgrammeListSchema(Schema):
     """Every programme."""
 
     programmes = fields.List(fields.Nested(ProgrammeSchema), required=True)
+
+
+_STARTS = "First moment of the training (ISO 8601 date or date-time): before it is 'pre'."
+_ENDS = "First moment after the training: from it on is 'post'."
+_ROLLUP = (
+    'Roll-up rule: {"rule": "mean"} (default, optional "weights"), '
+    '{"rule": "all_at_least", "rank": 3} or {"rule": "points_at_least", "threshold": 9}; '
+    "null for the default."
+)
+_COURSES = (
+    "Course activity IRIs, as statements name them "
+    "(https://moodle.example.edu/course/view.php?id=3). Replaces the list on update; LTI "
+    "contexts are kept."
+)
+_FRAMEWORKS = "Framework ids the programme measures against; empty: every framework."
+_RULESETS = "Rule set ids it maps with; empty: the active global rule sets (and its own)."
+
+
+class ProgrammeFieldsSchema(Schema):
+    """A programme's settings as an administrator sends them (every field optional)."""
+
+    title = fields.String(metadata={"description": "The programme's name (国培计划…)."})
+    starts_at = Moment(allow_none=True, metadata={"description": _STARTS})
+    ends_at = Moment(allow_none=True, metadata={"description": _ENDS})
+    method_config = fields.Dict(
+        keys=fields.String(),
+        data_key="method",
+        allow_none=True,
+        metadata={
+            "description": METHOD_DESCRIPTION + " Takes precedence over the frameworks' own."
+        },
+    )
+    rollup_config = fields.Dict(
+        keys=fields.String(),
+        data_key="rollup",
+        allow_none=True,
+        metadata={"description": _ROLLUP},
+    )
+    courses = fields.List(fields.String(), metadata={"description": _COURSES})
+    frameworks = fields.List(fields.String(), metadata={"description": _FRAMEWORKS})
+    rulesets = fields.List(fields.String(), metadata={"description": _RULESETS})
+
+
+class ProgrammeUpdateSchema(ProgrammeFieldsSchema):
+    """PATCH: the fields to change; those left out keep their value, null clears one."""
+
+
+class ProgrammeReplaceSchema(ProgrammeFieldsSchema):
+    """PUT: the whole programme but its id; a field left out is cleared (lists emptied)."""
+
+    title = fields.String(required=True)
+    starts_at = Moment(allow_none=True, load_default=None, metadata={"description": _STARTS})
+    ends_at = Moment(allow_none=True, load_default=None, metadata={"description": _ENDS})
+    method_config = fields.Dict(
+        keys=fields.String(),
+        data_key="method",
+        allow_none=True,
+        load_default=None,
+        metadata={"description": METHOD_DESCRIPTION},
+    )
+    rollup_config = fields.Dict(
+        keys=fields.String(),
+        data_key="rollup",
+        allow_none=True,
+        load_default=None,
+        metadata={"description": _ROLLUP},
+    )
+    courses = fields.List(fields.String(), load_default=list, metadata={"description": _COURSES})
+    frameworks = fields.List(
+        fields.String(), load_default=list, metadata={"description": _FRAMEWORKS}
+    )
+    rulesets = fields.List(fields.String(), load_default=list, metadata={"description": _RULESETS})
+
+
+class ProgrammeCreateSchema(ProgrammeReplaceSchema):
+    """POST: a new programme; what ``trellis programmes add`` takes."""
+
+    id = fields.String(
+        required=True,
+        metadata={"description": "1–100 letters, digits, '.', '_' or '-' (js2026)."},
+    )
+
+
+class LtiContextSchema(Schema):
+    """An LTI context (course) the programme was launched from."""
+
+    key = fields.String(required=True, metadata={"description": "<issuer>|<context id>"})
+    title = fields.String(allow_none=True)
+
+
+class ProgrammeDetailSchema(ProgrammeSchema):
+    """A programme with its method, roll-up, courses, frameworks and rule sets."""
+
+    method_config = fields.Dict(
+        data_key="method",
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The programme's own method, or null (the framework's own, "
+            "else the built-in default, applies)."
+        },
+    )
+    rollup_config = fields.Dict(data_key="rollup", allow_none=True, required=True)
+    courses = fields.List(fields.String(), required=True)
+    lti_contexts = fields.List(fields.Nested(LtiContextSchema), required=True)
+    frameworks = fields.List(fields.String(), required=True)
+    rulesets = fields.List(fields.String(), required=True)
+    created_at = fields.AwareDateTime(required=True)
 
 
 class EstimateSchema(Schema):

@@ -54,6 +54,21 @@ class StoredFramework(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class FrameworkSettings(Base):
+    """An administrator's settings of a framework, all its versions alike: its default method.
+
+    A programme's own method (`Programme.method_config`) takes precedence over this one, and
+    this one over the built-in default (docs/inference.md, "Which method an estimate uses").
+    """
+
+    __tablename__ = "competency_framework_settings"
+
+    framework_id: Mapped[str] = mapped_column(String(FRAMEWORK_ID_LENGTH), primary_key=True)
+    method_config: Mapped[str | None] = mapped_column(Text)
+    """Estimation method as JSON (``inference.method_from_config``); None when not set."""
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class StoredRuleSet(Base):
     """One version of a mapping rule set, kept as the text it was written in."""
 

@@ -349,10 +349,19 @@ def test_method_from_config_builds_the_named_method(
         {"method": "weighted_recent_average", "window": 0},
         {"method": "n_times_mastery", "n": 0, "threshold": 0.6},
         {"method": "n_times_mastery", "n": 2, "threshold": 0.0},
+        {"method": "exponential_decay", "rate": float("nan")},
+        {"method": "weighted_recent_average", "half_life_days": float("nan")},
+        {"method": "weighted_recent_average", "half_life_days": float("inf")},
+        {"method": "weighted_recent_average", "half_life_days": 1e300},
+        {"method": "weighted_recent_average", "half_life_days": 10**400},
+        ["mean"],
+        "mean",
+        None,
     ],
 )
 def test_method_from_config_rejects_ambiguous_or_bad_configs(config: dict[str, object]) -> None:
-    """Canvas's ambiguous names are not accepted; parameters are validated."""
+    """Canvas's ambiguous names are not accepted; parameters are validated; whatever an
+    administrator sends (a list, NaN, a half-life of 10³⁰⁰ days) is an InferenceError."""
     with pytest.raises(InferenceError):
         method_from_config(config)
 

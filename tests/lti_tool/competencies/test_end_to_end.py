@@ -29,8 +29,11 @@ from xapi.trellis_vocabulary import VERB_REACHED_LEVEL
 PROGRAMME = "js2026"
 
 
-def set_up_programme(runner: FlaskCliRunner) -> None:
-    """Starter rule sets, a programme with one course, its phases, and three bindings."""
+def set_up_programme(runner: FlaskCliRunner, *, method: str | None = '{"method": "mean"}') -> None:
+    """Starter rule sets, a programme with one course, its phases, and three bindings.
+
+    ``method``: the programme's estimation method (JSON), or None for a programme without one.
+    """
     for args in (
         ["rulesets", "load-builtin"],
         [
@@ -43,8 +46,7 @@ def set_up_programme(runner: FlaskCliRunner) -> None:
             "2026-03-01T00:00:00+00:00",
             "--ends",
             "2026-06-01T00:00:00+00:00",
-            "--method",
-            '{"method": "mean"}',
+            *(["--method", method] if method is not None else []),
             "--course",
             COURSE,
         ],

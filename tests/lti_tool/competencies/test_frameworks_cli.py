@@ -143,6 +143,12 @@ def test_programmes_add_and_list(runner: FlaskCliRunner) -> None:
         (["p", "--title", "x", "--method", '{"method": "median"}'], "unknown estimation method"),
         (["p", "--title", "x", "--starts", "2026-05-01", "--ends", "2026-04-01"], "cannot end"),
         (["p", "--title", "x", "--rollup", '{"rule": "vote"}'], "unknown roll-up rule"),
+        (["p", "--title", "x", "--method", '["mean"]'], "a method configuration is a mapping"),
+        (["p", "--title", "x", "--rollup", "[3]"], "a roll-up rule is a mapping"),
+        (["p", "--title", ""], "title has 1–500 characters"),
+        (["p", "--title", "x", "--course", "course 12"], "course activity IRI"),
+        (["p", "--title", "x", "--framework", "nope"], "no framework 'nope' is stored"),
+        (["p", "--title", "x", "--ruleset", "nope"], "no rule set 'nope' is stored"),
     ],
 )
 def test_programmes_add_refuses_bad_input_with_a_message(
