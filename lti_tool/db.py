@@ -25,7 +25,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from lti_tool.sqlite_wal import checkpoints_deferred, manage_checkpoints
+from lti_tool.sqlite_wal import (
+    checkpoints_deferred,
+    complete_checkpoint_if_due,
+    manage_checkpoints,
+)
 
 _EXTENSION_KEY = "trellis.database"
 
@@ -157,6 +161,7 @@ def serialized_writes(session: Session) -> Iterator[None]:
     """
     bind = session.get_bind()
     with checkpoints_deferred(bind.engine), sqlite_file_lock(bind, "write-lock"):
+        complete_checkpoint_if_due(bind.engine)
         yield
 
 

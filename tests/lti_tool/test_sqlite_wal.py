@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,3 +97,36 @@ def test_writes_outside_the_lock_checkpoint_when_their_connection_returns(
     _insert(engine, 60, locked=False)
     assert len(calls) == 1
     assert _database_file_size(engine) > 110 * ROW_BYTES  # the rows are in the file now
+
+
+def test_a_long_log_is_completed_under_the_lock_and_then_starts_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint cannot copy what a reader's older snapshot still needs; while writers keep
+    appending, the log would never be copied back whole and never restart (it grew to 2 GB
+    under steady ingest). A long log is finished by the next writer, under the lock."""
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
+    monkeypatch.setattr(sqlite_wal, "COMPLETE_AFTER_FRAMES", 10)
+    lock_free_at_completion: list[bool] = []
+    complete = sqlite_wal._Checkpoints.complete
+
+    def watched(self: sqlite_wal._Checkpoints, dbapi_connection: object) -> None:
+        lock_free_at_completion.append(_writer_lock_is_free(engine))
+        complete(self, dbapi_connection)
+
+    monkeypatch.setattr(sqlite_wal._Checkpoints, "complete", watched)
+    _insert(engine, 10, locked=True)
+    reader = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM rows").fetchone()  # holds its snapshot
+    _insert(engine, 150, locked=True)  # due: the checkpoint copies only up to the snapshot
+    reader.execute("COMMIT")
+    reader.close()
+    assert lock_free_at_completion == []
+
+    _insert(engine, 1, locked=True)
+
+    assert lock_free_at_completion == [False]
+    with engine.connect() as connection:
+        _busy, in_log, _copied = connection.execute(text("PRAGMA wal_checkpoint(PASSIVE)")).one()
+    assert in_log < 10  # the last commit started the log afresh
