@@ -14,9 +14,9 @@ this process waits for the disk.
 
 A log is only reused from its start once a checkpoint has copied *all* of it back, and one run
 while another writer appends never does: under steady ingest the log grew to 2 GB beside a
-214 MB database. So once the log holds more than :data:`COMPLETE_AFTER_FRAMES`, the next writer
-first finishes the copy under the lock — the pages left over since the last checkpoint, a small
-part of the log — and its own commit then starts the log afresh.
+214 MB database. So once the log holds more than :data:`COMPLETE_AFTER_FRAMES` pages, the next
+writer first finishes the copy under the lock — the pages left over since the last checkpoint, a
+small part of the log — and its own commit then starts the log afresh.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 #: means a longer log for readers to search.
 CHECKPOINT_AFTER_CHANGES = 20_000
 
-#: Pages in the log (4 KB each: 64 MB) past which a writer completes the checkpoint under the
-#: lock so that the log can start again from its beginning.
-COMPLETE_AFTER_FRAMES = 16_384
+#: Pages in the log (4 KB each: 256 MB) past which a writer completes the checkpoint under the
+#: lock so that the log can start again from its beginning. Ingest writes ≈ 10 KB of log a
+#: statement (whole pages of the indexes it touches), so this comes due every ≈ 25,000.
+COMPLETE_AFTER_FRAMES = 65_536
 
 _CHANGES_SEEN = "trellis.sqlite_changes_seen"
 _under_writer_lock = threading.local()
@@ -94,10 +95,14 @@ class _Checkpoints:
             self.completion_due = True
 
     def complete(self, dbapi_connection: Any) -> None:
-        """Copy back what is left of the log; called under the writer lock."""
-        _busy, in_log, copied = _passive_checkpoint(dbapi_connection)
-        # A reader still on an old snapshot holds part of the log back: try again next time.
-        self.completion_due = copied < in_log
+        """Copy back what is left of the log; called under the writer lock.
+
+        Tried once per long log: a reader on an older snapshot can hold part of it back, and
+        trying again at every write would sync the disk under the lock each time. The next
+        checkpoint outside the lock that still finds the log long asks again.
+        """
+        self.completion_due = False
+        _passive_checkpoint(dbapi_connection)
 
 
 def _passive_checkpoint(dbapi_connection: Any) -> tuple[int, int, int]:
