@@ -20,8 +20,11 @@ _MOODLE_CODE = re.compile(r"([A-Za-z]{2,3})_([A-Za-z]{2})\Z")
 _INTERACTION_COMPONENTS = ("choices", "scale", "source", "target", "steps")
 _CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 # A Moodle code in JSON text is a whole string, "zh_cn", as a key or a value; an underscore
-# written as an escape ("zh\u005fcn") hides from that pattern, so it counts too.
-_MOODLE_CODE_IN_JSON = re.compile(rb'"[A-Za-z]{2,3}_[A-Za-z]{2}"|\\u005[fF]')
+# written as an escape ("zh\u005fcn") hides from that pattern, so it counts too. Two scans, not
+# one pattern with an alternative: Python's regex engine tried the alternative at every
+# character, which cost 9 us a statement against 2.5 us.
+_MOODLE_CODE_IN_JSON = re.compile(rb'"[A-Za-z]{2,3}_[A-Za-z]{2}"')
+_ESCAPED_UNDERSCORE = (b"\\u005f", b"\\u005F")
 
 
 def may_hold_moodle_codes(json_text: bytes) -> bool:
@@ -32,7 +35,9 @@ def may_hold_moodle_codes(json_text: bytes) -> bool:
     say True for a batch that needs none (a result response of "ab_cd", say): the repair then
     finds nothing to change.
     """
-    return _MOODLE_CODE_IN_JSON.search(json_text) is not None
+    return _MOODLE_CODE_IN_JSON.search(json_text) is not None or any(
+        escape in json_text for escape in _ESCAPED_UNDERSCORE
+    )
 
 
 def rfc5646_from_moodle(code: str) -> str:
