@@ -61,14 +61,20 @@ def resolve_people(
                 for key, person_id in new_people.items()
             ],
         )
-        session.execute(
-            insert_ignoring_conflicts(session, PersonIdentifier, ["key"]),
+        inserted = session.execute(
+            insert_ignoring_conflicts(session, PersonIdentifier, ["key"]).returning(
+                PersonIdentifier.key, PersonIdentifier.person_id
+            ),
             [
                 {"key": key, "person_id": person_id, "created_at": now}
                 for key, person_id in new_people.items()
             ],
         )
-        created = _existing(session, set(missing))
+        created = {key: person_id for key, person_id in inserted}
+        # A key another process created meanwhile was not inserted here: read its person.
+        taken_meanwhile = set(missing) - created.keys()
+        if taken_meanwhile:
+            created.update(_existing(session, taken_meanwhile))
         found.update(created)
         looked_up.update(created)
     remember_on_commit(session, looked_up)

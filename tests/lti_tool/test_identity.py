@@ -9,10 +9,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lti_tool import driver_sql
+from lti_tool import driver_sql, identity
 from lti_tool.db import database
 from lti_tool.identity import account_key, resolve_people
-from lti_tool.identity_cache import known_people
+from lti_tool.identity_cache import forget_all, known_people
 from lti_tool.models.identity import Person
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -89,3 +89,25 @@ def test_remembered_people_are_resolved_without_asking_the_database(
         assert resolve_people(session, keys, now=NOW) == first
 
     assert queries == []
+
+
+def test_a_key_another_process_created_meanwhile_resolves_to_that_person(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = account_key(MOODLE, "7")
+    with database(app).session_scope() as session:
+        theirs = resolve_people(session, [key], now=NOW)[key]
+    forget_all()
+    existing = identity._existing
+    looks: list[set[str]] = []
+
+    def not_yet_there_at_first_look(session: Session, keys: set[str]) -> dict[str, str]:
+        looks.append(keys)
+        return {} if len(looks) == 1 else existing(session, keys)
+
+    monkeypatch.setattr(identity, "_existing", not_yet_there_at_first_look)
+    with database(app).session_scope() as session:
+        ours = resolve_people(session, [key], now=NOW)[key]
+
+    assert ours == theirs
+    assert len(looks) == 2
