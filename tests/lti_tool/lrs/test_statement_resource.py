@@ -407,6 +407,22 @@ def test_a_target_arriving_after_its_voiding_statement_is_voided_on_arrival(
     assert xapi.get(f"voidedStatementId={target['id']}").status_code == 200
 
 
+def test_a_target_referred_to_first_by_a_statement_that_does_not_void_it_is_not_voided(
+    xapi: XapiClient,
+) -> None:
+    target = moodle_statement()
+    comment = {
+        "actor": target["actor"],
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+        "object": {"objectType": "StatementRef", "id": target["id"]},
+    }
+    assert xapi.post(comment).status_code == 200
+
+    assert xapi.post(target).status_code == 200
+
+    assert xapi.get(f"statementId={target['id']}").status_code == 200
+
+
 def _ids_across_pages(xapi: XapiClient, response: TestResponse) -> list[str]:
     """The statement ids of a result, following its more links to the end."""
     seen: list[str] = []
