@@ -7,10 +7,10 @@ of its evidence, with the pure core (``competency_models.trajectory``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import orjson
 from sqlalchemy import Table, delete, select, tuple_
@@ -76,12 +76,21 @@ class LevelReached:
 
 @dataclass(frozen=True, slots=True)
 class StreamProjection:
-    """A stream's recomputed estimate, trajectory points and level crossings."""
+    """A stream's recomputed trajectory (its last point is the estimate) and level crossings.
+
+    The rows to store are built from it by `estimate_values` and `point_values`, in the form
+    the database at hand stores times in.
+    """
 
     key: StreamKey
-    estimate_row: dict[str, Any]
-    point_rows: list[dict[str, Any]]
+    trajectory: Trajectory
+    framework_version_id: int
     levels_reached: list[LevelReached]
+
+    @property
+    def level_rank(self) -> int:
+        """The rank of the stream's current estimate."""
+        return self.trajectory.points[-1].estimate.level.rank
 
 
 STATEMENT_COLUMNS = (
@@ -191,84 +200,231 @@ def activity_ids(statement: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert plain rows through the driver (the rebuild writes millions).
+RowValues = tuple[tuple[str, ...], "list[tuple[Any, ...]] | str"]
+"""Column names and the rows: one tuple of driver-ready values per row, or (PostgreSQL) the
+rows already in ``COPY`` text form (see `copy_text`)."""
 
-    Datetimes are passed as SQLAlchemy itself would store them: naive UTC text on SQLite,
-    timezone-aware values on PostgreSQL.
-    """
-    if not rows:
-        return
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    columns, values = row_values(rows, sqlite=sqlite)
-    insert_values(session, table, columns, values)
+TimeForm = Callable[[datetime], Any]
+"""How a database is given an aware datetime (see `time_form`)."""
 
 
-RowValues = tuple[list[str], list[tuple[Any, ...]]]
-"""Column names and one tuple of driver-ready values per row."""
+def _sqlite_time(moment: datetime) -> str:
+    # SQLAlchemy's SQLite text form, "YYYY-MM-DD HH:MM:SS.ffffff"; isoformat is C-fast.
+    return as_utc(moment).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def row_values(rows: Sequence[dict[str, Any]], *, sqlite: bool) -> RowValues:
-    """Rows (dicts with the same keys) as driver-ready tuples, datetimes as the dialect stores
-    them: naive UTC text on SQLite (as SQLAlchemy writes it), aware values on PostgreSQL."""
-    if not rows:
-        return [], []
-    columns = list(rows[0])
-    times = [i for i, column in enumerate(columns) if isinstance(rows[0][column], datetime)]
-    values: list[tuple[Any, ...]] = []
-    for row in rows:
-        record = [row[column] for column in columns]
-        for i in times:
-            moment = as_utc(record[i])
-            # SQLAlchemy's SQLite text form, "YYYY-MM-DD HH:MM:SS.ffffff"; isoformat is C-fast.
-            record[i] = (
-                moment.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else moment
+def _postgresql_time(moment: datetime) -> str:
+    # For COPY text: "YYYY-MM-DD HH:MM:SS.ffffff+00:00".
+    return as_utc(moment).isoformat(" ", "microseconds")
+
+
+def time_form(dialect: str) -> TimeForm:
+    """Datetimes as the rows handed to the driver carry them: naive UTC text on SQLite (as
+    SQLAlchemy stores them there), UTC text with its offset for PostgreSQL's COPY (see
+    `copy_text`; times read back aware and equal)."""
+    return _sqlite_time if dialect == "sqlite" else _postgresql_time
+
+
+EVIDENCE_COLUMNS: Final = (
+    "scope",
+    "person_id",
+    "framework_id",
+    "code",
+    "value",
+    "weight",
+    "kind",
+    "observed_at",
+    "statement_id",
+    "statement_seq",
+    "ruleset_id",
+    "ruleset_version",
+    "rule_id",
+    "position",
+)
+ESTIMATE_COLUMNS: Final = (
+    "scope",
+    "person_id",
+    "framework_id",
+    "code",
+    "framework_version_id",
+    "method",
+    "value",
+    "interval_low",
+    "interval_high",
+    "level_rank",
+    "level_code",
+    "evidence_count",
+    "effective_sample_size",
+    "raw_value",
+    "participation_capped",
+    "latest_evidence_at",
+)
+POINT_COLUMNS: Final = (
+    "scope",
+    "person_id",
+    "framework_id",
+    "code",
+    "position",
+    "at",
+    "value",
+    "interval_low",
+    "interval_high",
+    "level_rank",
+    "evidence_count",
+    "statement_id",
+    "framework_version_id",
+)
+
+
+def evidence_values(mapped: MappedEvidence, form: TimeForm = as_utc) -> tuple[Any, ...]:
+    """The database row of a piece of mapped evidence, in `EVIDENCE_COLUMNS` order."""
+    item = mapped.evidence
+    provenance = item.provenance
+    competency = item.competency
+    return (
+        mapped.scope,
+        item.person_id,
+        competency.framework_id,
+        competency.code,
+        item.value,
+        item.weight,
+        item.kind.value,
+        form(item.observed_at),
+        provenance.statement_id,
+        mapped.statement_seq,
+        provenance.ruleset_id or "",
+        provenance.ruleset_version or 0,
+        provenance.rule_id or "",
+        mapped.position,
+    )
+
+
+def evidence_row(mapped: MappedEvidence) -> dict[str, Any]:
+    """The database row of a piece of mapped evidence, as a dict (for SQLAlchemy inserts)."""
+    return dict(zip(EVIDENCE_COLUMNS, evidence_values(mapped), strict=True))
+
+
+def estimate_values(projection: StreamProjection, form: TimeForm = as_utc) -> tuple[Any, ...]:
+    """The stream's estimate row (its trajectory's last point), in `ESTIMATE_COLUMNS` order."""
+    scope, person_id, framework_id, code = projection.key
+    trajectory = projection.trajectory
+    final = trajectory.points[-1].estimate
+    return (
+        scope,
+        person_id,
+        framework_id,
+        code,
+        projection.framework_version_id,
+        trajectory.method,
+        final.value,
+        final.interval.low,
+        final.interval.high,
+        final.level.rank,
+        final.level.code,
+        final.evidence_count,
+        final.effective_sample_size,
+        final.raw_value,
+        final.participation_capped,
+        form(final.latest_evidence_at),
+    )
+
+
+def point_values(projection: StreamProjection, form: TimeForm = as_utc) -> list[tuple[Any, ...]]:
+    """The stream's trajectory point rows, oldest first, in `POINT_COLUMNS` order."""
+    scope, person_id, framework_id, code = projection.key
+    version_pk = projection.framework_version_id
+    rows: list[tuple[Any, ...]] = []
+    for position, point in enumerate(projection.trajectory.points):
+        estimate = point.estimate
+        interval = estimate.interval
+        rows.append(
+            (
+                scope,
+                person_id,
+                framework_id,
+                code,
+                position,
+                form(point.at),
+                estimate.value,
+                interval.low,
+                interval.high,
+                estimate.level.rank,
+                estimate.evidence_count,
+                point.caused_by.provenance.statement_id,
+                version_pk,
             )
-        values.append(tuple(record))
-    return columns, values
+        )
+    return rows
+
+
+def copy_text(values: Sequence[tuple[Any, ...]]) -> str:
+    """Rows in PostgreSQL's ``COPY … FROM STDIN`` text format, one line each.
+
+    Values are strings, ints, floats, bools, aware datetimes or None. ``str`` gives each a
+    form PostgreSQL reads back exactly (floats print their shortest round-trip digits, times
+    in ISO 8601 with their offset, bools as True/False); None is ``\\N``. Backslashes, tabs
+    and line breaks inside strings are escaped. Built in the mapping workers, so the writing
+    process only passes the text on.
+    """
+    if not values:
+        return ""
+    # NUL cannot occur in PostgreSQL text, so it marks the field boundaries while the text is
+    # checked for characters that need escaping — almost never, and then row by row.
+    lines = ["\x00".join(map(str, row)) for row in values]
+    text = "\n".join(lines)
+    if (
+        "\\" in text
+        or "\t" in text
+        or "\r" in text
+        or "None" in text
+        or text.count("\n") != len(lines) - 1
+    ):
+        text = "\n".join("\t".join(map(_copy_field, row)) for row in values)
+    else:
+        text = text.replace("\x00", "\t")
+    return text + "\n"
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def table_rows(dialect: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> RowValues:
+    """Rows ready for `insert_values`: COPY text on PostgreSQL, else the tuples themselves."""
+    return columns, copy_text(values) if dialect == "postgresql" else values
 
 
 def insert_values(
-    session: Session, table: Table, columns: list[str], values: list[tuple[Any, ...]]
+    session: Session,
+    table: Table,
+    columns: tuple[str, ...],
+    values: list[tuple[Any, ...]] | str,
 ) -> None:
-    """Insert driver-ready rows (see `row_values`): ``COPY`` on PostgreSQL, else in chunks."""
+    """Insert driver-ready rows (see `table_rows`): ``COPY`` on PostgreSQL, else in chunks."""
     if not values:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # COPY is several times faster than executemany for the millions of rows of a rebuild.
+        text = values if isinstance(values, str) else copy_text(values)
         cursor = connection.connection.cursor()
         try:
             with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
+                copy.write(text)
         finally:
             cursor.close()
         return
+    assert not isinstance(values, str), "COPY text is for PostgreSQL"
     for start in range(0, len(values), 5000):
         executemany_plain(session, table, columns, values[start : start + 5000])
-
-
-def evidence_row(mapped: MappedEvidence) -> dict[str, Any]:
-    """The database row of a piece of mapped evidence."""
-    item = mapped.evidence
-    provenance = item.provenance
-    return {
-        "scope": mapped.scope,
-        "person_id": item.person_id,
-        "framework_id": item.competency.framework_id,
-        "code": item.competency.code,
-        "value": item.value,
-        "weight": item.weight,
-        "kind": item.kind.value,
-        "observed_at": as_utc(item.observed_at),
-        "statement_id": provenance.statement_id,
-        "statement_seq": mapped.statement_seq,
-        "ruleset_id": provenance.ruleset_id or "",
-        "ruleset_version": provenance.ruleset_version or 0,
-        "rule_id": provenance.rule_id or "",
-        "position": mapped.position,
-    }
 
 
 def evidence_from_record(record: EvidenceRecord | Any) -> Evidence:
@@ -293,66 +449,31 @@ def project_stream(
     setup: MappingSetup, key: StreamKey, evidence: list[Evidence]
 ) -> StreamProjection | None:
     """Recompute one stream from all of its evidence; None when it has none left."""
-    scope, _, framework_id, _ = key
-    version = setup.frameworks.get(framework_id)
+    scope, person_id, _, _ = key
+    version = setup.frameworks.get(key[2])
     scope_setup = setup.scopes.get(scope)
     if version is None or scope_setup is None or not evidence:
         return None
     trajectory = build_trajectory(evidence, scope_setup.method, version.framework.scale)
     if trajectory is None:
         return None
-    return _projection(key, trajectory, version.pk)
-
-
-def _projection(key: StreamKey, trajectory: Trajectory, version_pk: int) -> StreamProjection:
-    scope, person_id, framework_id, code = key
-    points: list[dict[str, Any]] = []
     reached: list[LevelReached] = []
     highest = 1
-    competency = trajectory.competency
-    for position, point in enumerate(trajectory.points):
+    for point in trajectory.points:
         estimate = point.estimate
-        at = as_utc(point.at)
-        points.append(
-            {
-                "scope": scope,
-                "person_id": person_id,
-                "framework_id": framework_id,
-                "code": code,
-                "position": position,
-                "at": at,
-                "value": estimate.value,
-                "interval_low": estimate.interval.low,
-                "interval_high": estimate.interval.high,
-                "level_rank": estimate.level.rank,
-                "evidence_count": estimate.evidence_count,
-                "statement_id": point.caused_by.provenance.statement_id,
-                "framework_version_id": version_pk,
-            }
-        )
         if estimate.level.rank > highest:
             highest = estimate.level.rank
-            reached.append(LevelReached(scope, person_id, version_pk, competency, estimate, at))
-    final = trajectory.points[-1].estimate
-    estimate_row = {
-        "scope": scope,
-        "person_id": person_id,
-        "framework_id": framework_id,
-        "code": code,
-        "framework_version_id": version_pk,
-        "method": trajectory.method,
-        "value": final.value,
-        "interval_low": final.interval.low,
-        "interval_high": final.interval.high,
-        "level_rank": final.level.rank,
-        "level_code": final.level.code,
-        "evidence_count": final.evidence_count,
-        "effective_sample_size": final.effective_sample_size,
-        "raw_value": final.raw_value,
-        "participation_capped": final.participation_capped,
-        "latest_evidence_at": as_utc(final.latest_evidence_at),
-    }
-    return StreamProjection(key, estimate_row, points, reached)
+            reached.append(
+                LevelReached(
+                    scope,
+                    person_id,
+                    version.pk,
+                    trajectory.competency,
+                    estimate,
+                    as_utc(point.at),
+                )
+            )
+    return StreamProjection(key, trajectory, version.pk, reached)
 
 
 def stream_key(row: dict[str, Any]) -> StreamKey:
@@ -403,13 +524,14 @@ def replace_streams(
 
 def write_projections(session: Session, projections: Iterable[StreamProjection]) -> None:
     """Insert estimates and trajectory points (the streams must have none stored)."""
-    estimates: list[dict[str, Any]] = []
-    points: list[dict[str, Any]] = []
+    form = time_form(session.get_bind().dialect.name)
+    estimates: list[tuple[Any, ...]] = []
+    points: list[tuple[Any, ...]] = []
     for projection in projections:
-        estimates.append(projection.estimate_row)
-        points.extend(projection.point_rows)
-    insert_rows(session, ESTIMATES_TABLE, estimates)
-    insert_rows(session, POINTS_TABLE, points)
+        estimates.append(estimate_values(projection, form))
+        points.extend(point_values(projection, form))
+    insert_values(session, ESTIMATES_TABLE, ESTIMATE_COLUMNS, estimates)
+    insert_values(session, POINTS_TABLE, POINT_COLUMNS, points)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -442,25 +564,33 @@ def delete_evidence_of_statements(session: Session, statement_ids: Iterable[str]
 
 
 __all__ = [
+    "ESTIMATE_COLUMNS",
+    "EVIDENCE_COLUMNS",
+    "POINT_COLUMNS",
     "STATEMENT_COLUMNS",
     "LevelReached",
     "MappedEvidence",
     "StatementInput",
     "StreamKey",
     "StreamProjection",
+    "TimeForm",
     "activity_ids",
+    "copy_text",
     "delete_evidence_of_statements",
+    "estimate_values",
     "evidence_from_record",
     "evidence_row",
-    "insert_rows",
+    "evidence_values",
     "insert_values",
     "load_stream_evidence",
     "map_statement",
+    "point_values",
     "project_stream",
     "replace_streams",
-    "row_values",
     "statement_input",
     "stream_key",
     "streams_of_statements",
+    "table_rows",
+    "time_form",
     "write_projections",
 ]
