@@ -13,8 +13,20 @@ from datetime import datetime
 from typing import Any, Final, cast
 
 import orjson
-from sqlalchemy import Table, delete, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    delete,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from competency_models.evidence import CompetencyRef, Evidence, EvidenceKind, Provenance
 from competency_models.inference import Estimate
@@ -200,9 +212,8 @@ def activity_ids(statement: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-RowValues = tuple[tuple[str, ...], "list[tuple[Any, ...]] | str"]
-"""Column names and the rows: one tuple of driver-ready values per row, or (PostgreSQL) the
-rows already in ``COPY`` text form (see `copy_text`)."""
+RowValues = tuple[tuple[str, ...], list[tuple[Any, ...]]]
+"""Column names and one tuple of driver-ready values per row."""
 
 TimeForm = Callable[[datetime], Any]
 """How a database is given an aware datetime (see `time_form`)."""
@@ -213,16 +224,10 @@ def _sqlite_time(moment: datetime) -> str:
     return as_utc(moment).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _postgresql_time(moment: datetime) -> str:
-    # For COPY text: "YYYY-MM-DD HH:MM:SS.ffffff+00:00".
-    return as_utc(moment).isoformat(" ", "microseconds")
-
-
 def time_form(dialect: str) -> TimeForm:
-    """Datetimes as the rows handed to the driver carry them: naive UTC text on SQLite (as
-    SQLAlchemy stores them there), UTC text with its offset for PostgreSQL's COPY (see
-    `copy_text`; times read back aware and equal)."""
-    return _sqlite_time if dialect == "sqlite" else _postgresql_time
+    """Datetimes as SQLAlchemy itself would store them: naive UTC text on SQLite (the rows go
+    to the driver directly), timezone-aware UTC values elsewhere."""
+    return _sqlite_time if dialect == "sqlite" else as_utc
 
 
 EVIDENCE_COLUMNS: Final = (
@@ -357,74 +362,47 @@ def point_values(projection: StreamProjection, form: TimeForm = as_utc) -> list[
     return rows
 
 
-def copy_text(values: Sequence[tuple[Any, ...]]) -> str:
-    """Rows in PostgreSQL's ``COPY … FROM STDIN`` text format, one line each.
-
-    Values are strings, ints, floats, bools, aware datetimes or None. ``str`` gives each a
-    form PostgreSQL reads back exactly (floats print their shortest round-trip digits, times
-    in ISO 8601 with their offset, bools as True/False); None is ``\\N``. Backslashes, tabs
-    and line breaks inside strings are escaped. Built in the mapping workers, so the writing
-    process only passes the text on.
-    """
-    if not values:
-        return ""
-    # NUL cannot occur in PostgreSQL text, so it marks the field boundaries while the text is
-    # checked for characters that need escaping — almost never, and then row by row.
-    lines = ["\x00".join(map(str, row)) for row in values]
-    text = "\n".join(lines)
-    if (
-        "\\" in text
-        or "\t" in text
-        or "\r" in text
-        or "None" in text
-        or text.count("\n") != len(lines) - 1
-    ):
-        text = "\n".join("\t".join(map(_copy_field, row)) for row in values)
-    else:
-        text = text.replace("\x00", "\t")
-    return text + "\n"
-
-
-def _copy_field(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-
-
-def table_rows(dialect: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> RowValues:
-    """Rows ready for `insert_values`: COPY text on PostgreSQL, else the tuples themselves."""
-    return columns, copy_text(values) if dialect == "postgresql" else values
-
-
 def insert_values(
-    session: Session,
-    table: Table,
-    columns: tuple[str, ...],
-    values: list[tuple[Any, ...]] | str,
+    session: Session, table: Table, columns: tuple[str, ...], values: list[tuple[Any, ...]]
 ) -> None:
-    """Insert driver-ready rows (see `table_rows`): ``COPY`` on PostgreSQL, else in chunks."""
+    """Insert driver-ready rows (times in `time_form`): binary ``COPY`` on PostgreSQL, else in
+    chunks through the driver."""
     if not values:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # COPY is several times faster than executemany for the millions of rows of a rebuild.
-        text = values if isinstance(values, str) else copy_text(values)
+        # COPY is several times faster than executemany for the millions of rows of a rebuild,
+        # and binary COPY with the column types given is ~9x cheaper for psycopg than text.
+        types = [_copy_type(table.c[column].type) for column in columns]
         cursor = connection.connection.cursor()
         try:
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                copy.write(text)
+            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+            with cursor.copy(statement) as copy:
+                copy.set_types(types)
+                for row in values:
+                    copy.write_row(row)
         finally:
             cursor.close()
         return
-    assert not isinstance(values, str), "COPY text is for PostgreSQL"
     for start in range(0, len(values), 5000):
         executemany_plain(session, table, columns, values[start : start + 5000])
+
+
+def _copy_type(column_type: TypeEngine[Any]) -> str:
+    """The PostgreSQL type a column's values are sent as in binary COPY (it must be exact)."""
+    if isinstance(column_type, Boolean):
+        return "bool"
+    if isinstance(column_type, DateTime):
+        return "timestamptz" if column_type.timezone else "timestamp"
+    if isinstance(column_type, Float):
+        return "float8"
+    if isinstance(column_type, BigInteger):
+        return "int8"
+    if isinstance(column_type, Integer):
+        return "int4"
+    if isinstance(column_type, String):
+        return "text"  # varchar's binary form is text's
+    raise TypeError(f"no binary COPY type for {column_type!r}")
 
 
 def evidence_from_record(record: EvidenceRecord | Any) -> Evidence:
@@ -575,7 +553,6 @@ __all__ = [
     "StreamProjection",
     "TimeForm",
     "activity_ids",
-    "copy_text",
     "delete_evidence_of_statements",
     "estimate_values",
     "evidence_from_record",
@@ -590,7 +567,6 @@ __all__ = [
     "statement_input",
     "stream_key",
     "streams_of_statements",
-    "table_rows",
     "time_form",
     "write_projections",
 ]

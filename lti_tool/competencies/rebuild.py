@@ -39,7 +39,6 @@ from lti_tool.competencies.projection import (
     point_values,
     project_stream,
     statement_input,
-    table_rows,
     time_form,
 )
 from lti_tool.models.competencies import EstimateRecord, EvidenceRecord, TrajectoryPointRecord
@@ -150,9 +149,9 @@ def rebuild(
 class BatchOutput:
     """What mapping and replaying one batch of teachers produced, ready to insert.
 
-    Plain tuples, not ORM objects or dicts, and on PostgreSQL the rows already in COPY text
-    form: worker processes send these back, and what the writing process must unpickle and
-    convert is what decides whether it becomes the bottleneck. Empty rows in a dry run.
+    Plain tuples, not ORM objects or dicts: worker processes send these back, and unpickling
+    tuples is what keeps the writing process from becoming the bottleneck. No rows in a dry
+    run.
     """
 
     statements: int
@@ -224,8 +223,7 @@ def rebuild_people(
 
     With ``rows`` False (a dry run) the rows to insert are not built.
     """
-    dialect = session.get_bind().dialect.name
-    form = time_form(dialect)
+    form = time_form(session.get_bind().dialect.name)
     streams: dict[StreamKey, list[Evidence]] = {}
     evidence_rows: list[tuple[Any, ...]] = []
     members: dict[str, set[str]] = {}
@@ -262,9 +260,9 @@ def rebuild_people(
     return BatchOutput(
         statements=statements,
         evidence_count=evidence,
-        evidence=table_rows(dialect, EVIDENCE_COLUMNS, evidence_rows),
-        estimates=table_rows(dialect, ESTIMATE_COLUMNS, estimates),
-        points=table_rows(dialect, POINT_COLUMNS, points),
+        evidence=(EVIDENCE_COLUMNS, evidence_rows),
+        estimates=(ESTIMATE_COLUMNS, estimates),
+        points=(POINT_COLUMNS, points),
         ranks=[(p.key, p.level_rank) for p in projections],
         levels_reached=pack_levels(item for p in projections for item in p.levels_reached),
         members=members,

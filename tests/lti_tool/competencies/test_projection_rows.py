@@ -1,5 +1,5 @@
-"""What rebuild workers send back: rows built as tuples (for PostgreSQL as COPY text), read back
-exactly as they went in whichever way they were written; levels reached as flat tuples."""
+"""What rebuild workers send back: rows built as tuples, which read back exactly as they went in
+(binary COPY on PostgreSQL, executemany on SQLite); levels reached as flat tuples."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,31 +18,13 @@ from lti_tool.competencies.projection import (
     EVIDENCE_COLUMNS,
     EVIDENCE_TABLE,
     LevelReached,
-    copy_text,
     insert_values,
-    table_rows,
     time_form,
 )
 from lti_tool.competencies.rebuild import pack_levels, unpack_levels
 from lti_tool.models.identity import Person
 
 AT = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
-
-
-def test_copy_text_writes_plain_rows_tab_separated_with_str_forms() -> None:
-    rows = [("js2026", 3, 0.1, True, AT), ("", 0, 1 / 3, False, AT.replace(microsecond=0))]
-
-    assert copy_text(rows) == (
-        "js2026\t3\t0.1\tTrue\t2026-03-04 05:06:07.891011+00:00\n"
-        "\t0\t0.3333333333333333\tFalse\t2026-03-04 05:06:07+00:00\n"
-    )
-    assert copy_text([]) == ""
-
-
-def test_copy_text_escapes_backslashes_tabs_and_line_breaks_and_writes_none_as_null() -> None:
-    rows = [("a\tb", "c\\d", "e\nf", "g\rh", None, "None", 1.5)]
-
-    assert copy_text(rows) == "a\\tb\tc\\\\d\te\\nf\tg\\rh\t\\N\tNone\t1.5\n"
 
 
 def _evidence(person_id: str, number: int, rule_id: str, value: float, at: datetime) -> tuple:
@@ -65,11 +46,8 @@ def _evidence(person_id: str, number: int, rule_id: str, value: float, at: datet
     )
 
 
-@pytest.mark.parametrize("encoded", [False, True], ids=["tuples", "copy-text"])
-def test_rows_read_back_exactly_as_written(db_session: Session, encoded: bool) -> None:
+def test_rows_read_back_exactly_as_written(db_session: Session) -> None:
     dialect = db_session.get_bind().dialect.name
-    if encoded and dialect != "postgresql":
-        pytest.skip("COPY text is PostgreSQL's")
     person_id = "a" * 36
     db_session.add(Person(id=person_id, display_name="教师", created_at=AT))
     db_session.flush()
@@ -82,11 +60,8 @@ def test_rows_read_back_exactly_as_written(db_session: Session, encoded: bool) -
     ]
     form = time_form(dialect)
     values = [(*row[:7], form(row[7]), *row[8:]) for row in wanted]
-    columns, payload = table_rows(dialect, EVIDENCE_COLUMNS, values)
-    if not encoded:
-        payload = values
 
-    insert_values(db_session, EVIDENCE_TABLE, columns, payload)
+    insert_values(db_session, EVIDENCE_TABLE, EVIDENCE_COLUMNS, values)
 
     stored = db_session.execute(
         select(*(EVIDENCE_TABLE.c[column] for column in EVIDENCE_COLUMNS)).order_by(
@@ -95,7 +70,6 @@ def test_rows_read_back_exactly_as_written(db_session: Session, encoded: bool) -
     ).all()
     read: list[tuple[Any, ...]] = [(*row[:7], as_utc(row[7]), *row[8:]) for row in stored]
     assert read == [(*row[:7], as_utc(row[7]), *row[8:]) for row in wanted]
-    assert isinstance(payload, str) is (dialect == "postgresql" and encoded)
 
 
 def test_levels_reached_cross_processes_as_flat_tuples_and_come_back_equal() -> None:
