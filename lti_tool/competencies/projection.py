@@ -30,7 +30,7 @@ from sqlalchemy.types import TypeEngine
 
 from competency_models.evidence import CompetencyRef, Evidence, EvidenceKind, Provenance
 from competency_models.inference import Estimate
-from competency_models.mapping import evidence_for
+from competency_models.mapping import StatementView, evidence_for
 from competency_models.trajectory import Trajectory, build_trajectory
 from lti_tool.competencies.clock import as_utc
 from lti_tool.competencies.mapping_setup import MappingSetup
@@ -138,13 +138,14 @@ def map_statement(setup: MappingSetup, statement: StatementInput) -> list[Mapped
     if is_trellis_statement(document):
         return []
     found: list[MappedEvidence] = []
-    # Direct alignment only when some candidate URI names a competency: the check is a few
-    # dict lookups, the engine's own pass reads the statement again.
-    alignment = setup.alignment if _may_be_aligned(document, setup.alignment) else None
-    for scope_id in setup.scopes_for(activity_ids(document)):
+    # One view for every scope; direct alignment only when some candidate URI names a
+    # competency (the check is a few dict lookups, the engine's own pass reads more).
+    view = StatementView(document)
+    alignment = setup.alignment if _may_be_aligned(view, setup.alignment) else None
+    for scope_id in setup.scopes_for(_scope_keys(view, document)):
         scope = setup.scopes[scope_id]
         items = evidence_for(
-            document,
+            view,
             statement.person_id,
             scope.rulesets,
             programme_id=scope_id or None,
@@ -165,51 +166,28 @@ def map_statement(setup: MappingSetup, statement: StatementInput) -> list[Mapped
     return found
 
 
-def _may_be_aligned(statement: Any, alignment: Mapping[str, object]) -> bool:
-    """Whether the object id, its moreInfo or a category id is a competency URI."""
+def _may_be_aligned(view: StatementView, alignment: Mapping[str, object]) -> bool:
+    """Whether the object id, its moreInfo or a category id is a competency URI: the URIs the
+    engine's direct alignment looks up (`aligned_competencies`)."""
     if not alignment:
         return False
-    target = statement.get("object")
-    if isinstance(target, dict):
-        if target.get("id") in alignment:
-            return True
-        definition = target.get("definition")
-        if isinstance(definition, dict) and definition.get("moreInfo") in alignment:
-            return True
-    context = statement.get("context")
-    activities = context.get("contextActivities") if isinstance(context, dict) else None
-    entries = activities.get("category") if isinstance(activities, dict) else None
-    if isinstance(entries, dict):
-        entries = [entries]
-    return isinstance(entries, list) and any(
-        isinstance(entry, dict) and entry.get("id") in alignment for entry in entries
-    )
+    if view.object_id in alignment or view.object_more_info in alignment:
+        return True
+    return any(uri in alignment for uri, _ in view.context_activities("category"))
 
 
-def activity_ids(statement: Any) -> tuple[str, ...]:
-    """The object id and the parent and grouping activity ids: where a programme is found.
+def _scope_keys(view: StatementView, document: Any) -> tuple[str, ...]:
+    """Where a programme is found: the object id and the parent and grouping activity ids.
 
-    The same activities ``StatementView.module_keys`` reads, read straight from the dict: this
-    runs once per statement in a rebuild.
+    The view's module keys, plus the object's id when the object is not an Activity (as the
+    dict-reading version before it did; the order does not matter to `scopes_for`).
     """
-    found: list[str] = []
-    target = statement.get("object")
-    if isinstance(target, dict) and isinstance(target.get("id"), str):
-        found.append(target["id"])
-    context = statement.get("context")
-    activities = context.get("contextActivities") if isinstance(context, dict) else None
-    if isinstance(activities, dict):
-        for kind in ("parent", "grouping"):
-            entries = activities.get(kind)
-            if isinstance(entries, dict):
-                entries = [entries]
-            if isinstance(entries, list):
-                found.extend(
-                    entry["id"]
-                    for entry in entries
-                    if isinstance(entry, dict) and isinstance(entry.get("id"), str)
-                )
-    return tuple(found)
+    keys = view.module_keys()
+    if view.object_id is None:
+        target = document.get("object")
+        if isinstance(target, dict) and isinstance(target.get("id"), str):
+            return (target["id"], *keys)
+    return keys
 
 
 RowValues = tuple[tuple[str, ...], list[tuple[Any, ...]]]
@@ -552,7 +530,6 @@ __all__ = [
     "StreamKey",
     "StreamProjection",
     "TimeForm",
-    "activity_ids",
     "delete_evidence_of_statements",
     "estimate_values",
     "evidence_from_record",
