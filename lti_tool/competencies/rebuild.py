@@ -9,8 +9,10 @@ reports whose levels would change.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +47,14 @@ from lti_tool.models.competencies import EstimateRecord, EvidenceRecord, Traject
 from lti_tool.models.lrs import Statement
 
 PEOPLE_PER_BATCH = 500
+
+REBUILD_GC_THRESHOLD = (100_000, 50, 1000)
+"""Cyclic GC thresholds while rebuilding (CPython's default is 700, 10, 10).
+
+A batch keeps hundreds of thousands of small objects alive until it is written (evidence,
+estimates, row tuples), none of them in reference cycles; at the default thresholds the
+collector rescanned them over and over: ≈ 20 % of a worker's CPU (bench data, 50k
+statements in-process: 69 → 52 µs per statement). Refcounting still frees everything."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,36 @@ def rebuild(
         session.commit()
     if not dry_run:
         _clear(session, None if programme_id is None else scopes)
+    with _fewer_collections():
+        _replay(
+            session, setup, scopes, batches, ruleset_override, workers, dry_run, progress, report
+        )
+    session.flush()
+    return report
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run with `REBUILD_GC_THRESHOLD`, then restore the caller's thresholds."""
+    saved = gc.get_threshold()
+    gc.set_threshold(*REBUILD_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
+def _replay(
+    session: Session,
+    setup: MappingSetup,
+    scopes: set[str],
+    batches: list[list[str]],
+    ruleset_override: tuple[str, int] | None,
+    workers: int,
+    dry_run: bool,
+    progress: Callable[[int], None] | None,
+    report: RebuildReport,
+) -> None:
     outputs = _outputs(session, setup, scopes, batches, ruleset_override, workers, rows=not dry_run)
     for batch, output in zip(batches, outputs, strict=True):
         report.statements += output.statements
@@ -141,8 +181,6 @@ def rebuild(
         report.people += len(batch)
         if progress is not None:
             progress(len(batch))
-    session.flush()
-    return report
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +242,10 @@ def _start_worker(
         rows=rows,
     )
     session.rollback()
+    # The worker's own process: what it loaded lives as long as it does, out of the
+    # collector's way, and batches run with the rebuild's thresholds (see above).
+    gc.freeze()
+    gc.set_threshold(*REBUILD_GC_THRESHOLD)
 
 
 def _worker_batch(people: list[str]) -> BatchOutput:
