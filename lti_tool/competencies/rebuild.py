@@ -270,7 +270,8 @@ def rebuild_people(
     evidence_rows: list[tuple[Any, ...]] = []
     members: dict[str, set[str]] = {}
     statements = evidence = 0
-    result = session.execute(
+    # Core, not the ORM: plain column rows need none of its loading machinery.
+    result = session.connection().execute(
         select(*STATEMENT_COLUMNS)
         .where(Statement.person_id.in_(people))
         .order_by(Statement.person_id, Statement.seq)
