@@ -134,12 +134,36 @@ def rebuild(
         session.commit()
     if not dry_run:
         _clear(session, None if programme_id is None else scopes)
-    with _fewer_collections():
+    with _fewer_collections(), _large_sqlite_cache(session):
         _replay(
             session, setup, scopes, batches, ruleset_override, workers, dry_run, progress, report
         )
-    session.flush()
+        session.flush()
     return report
+
+
+REBUILD_SQLITE_CACHE_KIB = 1 << 20
+"""SQLite page cache of the writing connection during a rebuild: up to 1 GiB, taken as used.
+
+The whole rebuild is one transaction; once its dirty pages outgrow the usual 64 MB cache,
+SQLite spills them to the WAL mid-transaction and reads them back for the next inserts
+(evidence is indexed by statement id, in no particular order). That is why the writer's CPU
+per statement grew with the size of the rebuild (18 µs at 300k statements, 24 µs at 1M)."""
+
+
+@contextmanager
+def _large_sqlite_cache(session: Session) -> Iterator[None]:
+    """On SQLite, give the session's connection `REBUILD_SQLITE_CACHE_KIB`, then restore it."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    saved = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{REBUILD_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(saved)}")
 
 
 @contextmanager
