@@ -114,7 +114,7 @@ def _apply_rule(
 
 
 def evidence_for(
-    statement: Mapping[str, object],
+    statement: Mapping[str, object] | StatementView,
     person_id: str,
     rulesets: RuleSet | Iterable[RuleSet],
     *,
@@ -127,7 +127,9 @@ def evidence_for(
     """Map one statement to the evidence it carries about one teacher.
 
     Args:
-        statement: the xAPI statement (validated upstream, but anything is tolerated).
+        statement: the xAPI statement (validated upstream, but anything is tolerated), or a
+            :class:`StatementView` of it — a caller mapping one statement several times (for
+            several programmes) reads it once that way.
         person_id: the Trellis person the actor resolved to.
         rulesets: one rule set or several; their order is the output order.
         programme_id: the programme the statement is mapped for (selects programme-scoped sets).
@@ -151,7 +153,7 @@ def evidence_for(
     """
     if not alignment_weight > 0.0:
         raise ValueError(f"alignment_weight {alignment_weight!r} must be positive")
-    view = StatementView(statement)
+    view = statement if isinstance(statement, StatementView) else StatementView(statement)
     resolved_id = statement_id or view.statement_id
     if resolved_id is None or view.verb_id == VERB_VOIDED:
         return ()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from competency_models.evidence import CompetencyRef, EvidenceKind, Provenance
-from competency_models.mapping import RuleSet, evidence_for, parse_ruleset
+from competency_models.mapping import RuleSet, StatementView, evidence_for, parse_ruleset
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 PASSED = "http://adlnet.gov/expapi/verbs/passed"
@@ -270,3 +270,47 @@ def test_voiding_statement_is_never_evidence() -> None:
         "any", verb=None, yields=[{"competency": "tdl#1", "value": 1.0, "kind": "test"}]
     )
     assert evidence_for(voiding, "p", _ruleset(catch_all), alignment=lambda uri: A) == ()
+
+
+def test_a_statement_view_maps_like_its_statement_and_serves_several_programmes() -> None:
+    programme_rules = parse_ruleset(
+        {
+            "id": "js",
+            "version": 1,
+            "scope": {"programme": "js2026"},
+            "rules": [
+                _rule(
+                    "module",
+                    yields=[{"competencies": "$module", "value": "score", "kind": "test"}],
+                )
+            ],
+        }
+    )
+    binding = {MODULE: [B, C]}
+    statement = _statement()
+    view = StatementView(statement)
+
+    for programme_id in ("js2026", "other", None):
+        assert evidence_for(
+            view,
+            "person-9",
+            [_ruleset(_rule("quiz")), programme_rules],
+            programme_id=programme_id,
+            module_competencies=binding,
+            alignment={ATTEMPT: A},
+        ) == evidence_for(
+            statement,
+            "person-9",
+            [_ruleset(_rule("quiz")), programme_rules],
+            programme_id=programme_id,
+            module_competencies=binding,
+            alignment={ATTEMPT: A},
+        )
+    assert (
+        len(
+            evidence_for(
+                view, "p", programme_rules, programme_id="js2026", module_competencies=binding
+            )
+        )
+        == 2
+    )

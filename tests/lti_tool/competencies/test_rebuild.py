@@ -3,6 +3,7 @@ and a dry run of a new rule-set version reports whose levels would change (issue
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,3 +156,29 @@ def test_rebuild_in_worker_processes_writes_the_same_rows(
 
     assert result.exit_code == 0, result.output
     assert dump(runner) == before
+
+
+def test_rebuild_restores_the_callers_gc_thresholds(
+    runner: FlaskCliRunner, moodle: XapiClient, process: Callable[[], int]
+) -> None:
+    post_cohort(runner, moodle, process)
+    before = gc.get_threshold()
+
+    assert runner.invoke(args=["competencies", "rebuild", "--workers", "1"]).exit_code == 0
+
+    assert gc.get_threshold() == before
+
+
+def test_rebuild_restores_the_sqlite_page_cache_of_its_connection(
+    runner: FlaskCliRunner, moodle: XapiClient, process: Callable[[], int], db_session: Session
+) -> None:
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("an SQLite pragma")
+    post_cohort(runner, moodle, process)
+    connection = db_session.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+
+    report = rebuild_module.rebuild(db_session)
+
+    assert report.evidence == 5
+    assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
