@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lti_tool.request_log import current_request_id
@@ -82,7 +83,26 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(ValidationError, _handle_validation_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(OperationalError, _handle_database_unavailable)
     app.register_error_handler(Exception, _handle_unexpected)
+
+
+#: Seconds a client is asked to wait before retrying when the database is busy or unreachable.
+RETRY_AFTER_SECONDS = 5
+
+
+def _handle_database_unavailable(error: OperationalError) -> Response:
+    """The database is locked past its timeout (SQLite while a long write runs), or cannot be
+    reached: 503 with Retry-After, so that a client such as Moodle's log store sends the batch
+    again later. The transaction was rolled back; nothing of the request was kept."""
+    logger.warning("database unavailable: %s", error.orig)
+    response = error_response(
+        503,
+        "The database is busy or unavailable; nothing was stored. Try again shortly.",
+        code="database_unavailable",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _handle_api_error(error: ApiError) -> Response:

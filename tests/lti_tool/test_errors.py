@@ -8,9 +8,12 @@ import logging
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
 
 from lti_tool.errors import ApiError
+from lti_tool.lrs import statement_resource
 from lti_tool.request_log import REQUEST_ID_HEADER
+from tests.lti_tool.lrs.conftest import XapiClient, make_source, moodle_statement
 
 
 def test_unknown_api_path_is_a_json_404_with_the_request_id(client: FlaskClient) -> None:
@@ -109,3 +112,36 @@ def test_body_over_the_configured_size_is_413(app: Flask) -> None:
 
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"  # type: ignore[index]
+
+
+def test_a_database_that_is_locked_or_unreachable_is_503_with_retry_after(app: Flask) -> None:
+    """SQLite locked past its timeout (a long rebuild) or PostgreSQL down: the request was
+    rolled back, so the client is told to send it again, not that it broke something."""
+
+    @app.get("/api/test-locked")
+    def locked() -> str:
+        raise OperationalError("INSERT …", None, Exception("database is locked"))
+
+    response = app.test_client().get("/api/test-locked")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json is not None
+    assert response.json["error"]["code"] == "database_unavailable"
+    assert "database is locked" not in json.dumps(response.json)
+
+
+def test_a_statement_batch_refused_for_a_locked_database_is_503(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*_args: object, **_kwargs: object) -> list[str]:
+        raise OperationalError("INSERT …", None, Exception("database is locked"))
+
+    monkeypatch.setattr(statement_resource, "store_statements", locked)
+    xapi = XapiClient(app.test_client(), make_source(app, "moodle"))
+
+    response = xapi.post([moodle_statement()])
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
