@@ -140,21 +140,31 @@ def rebuild(
         session.commit()
     if not dry_run:
         _clear(session, None if programme_id is None else scopes)
+    plan = _ReplayPlan(
+        scopes=scopes,
+        ruleset_override=ruleset_override,
+        method_overrides=method_overrides,
+        workers=workers,
+        rows=not dry_run,
+    )
     with _fewer_collections(), _large_sqlite_cache(session):
-        _replay(
-            session,
-            setup,
-            scopes,
-            batches,
-            ruleset_override,
-            method_overrides,
-            workers,
-            dry_run,
-            progress,
-            report,
-        )
+        _replay(session, setup, plan, batches, progress, report)
         session.flush()
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class _ReplayPlan:
+    """What a replay needs besides the session and setup; worker processes start from it.
+
+    ``rows`` False is a dry run: compare, build no rows.
+    """
+
+    scopes: set[str]
+    ruleset_override: tuple[str, int] | None
+    method_overrides: MethodOverrides | None
+    workers: int
+    rows: bool
 
 
 REBUILD_SQLITE_CACHE_KIB = 1 << 20
@@ -195,30 +205,17 @@ def _fewer_collections() -> Iterator[None]:
 def _replay(
     session: Session,
     setup: MappingSetup,
-    scopes: set[str],
+    plan: _ReplayPlan,
     batches: list[list[str]],
-    ruleset_override: tuple[str, int] | None,
-    method_overrides: MethodOverrides | None,
-    workers: int,
-    dry_run: bool,
     progress: Callable[[int], None] | None,
     report: RebuildReport,
 ) -> None:
-    outputs = _outputs(
-        session,
-        setup,
-        scopes,
-        batches,
-        ruleset_override,
-        method_overrides,
-        workers,
-        rows=not dry_run,
-    )
-    for batch, output in zip(batches, outputs, strict=True):
+    scopes = plan.scopes
+    for batch, output in zip(batches, _outputs(session, setup, plan, batches), strict=True):
         report.statements += output.statements
         report.evidence += output.evidence_count
         report.streams += len(output.ranks)
-        if dry_run:
+        if not plan.rows:
             report.changes.extend(_compare(session, scopes, batch, output.ranks))
         else:
             insert_values(session, EVIDENCE_TABLE, *output.evidence)
@@ -253,40 +250,22 @@ class BatchOutput:
 
 
 def _outputs(
-    session: Session,
-    setup: MappingSetup,
-    scopes: set[str],
-    batches: list[list[str]],
-    ruleset_override: tuple[str, int] | None,
-    method_overrides: MethodOverrides | None,
-    workers: int,
-    *,
-    rows: bool,
+    session: Session, setup: MappingSetup, plan: _ReplayPlan, batches: list[list[str]]
 ) -> Iterator[BatchOutput]:
-    if workers <= 1 or len(batches) <= 1:
+    if plan.workers <= 1 or len(batches) <= 1:
         for batch in batches:
-            yield rebuild_people(session, setup, scopes, batch, rows=rows)
+            yield rebuild_people(session, setup, plan.scopes, batch, rows=plan.rows)
         return
     url = session.get_bind().engine.url.render_as_string(hide_password=False)
     context = multiprocessing.get_context("spawn")
-    with context.Pool(
-        workers,
-        initializer=_start_worker,
-        initargs=(url, ruleset_override, method_overrides, scopes, rows),
-    ) as pool:
+    with context.Pool(plan.workers, initializer=_start_worker, initargs=(url, plan)) as pool:
         yield from pool.imap(_worker_batch, batches)
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(
-    url: str,
-    ruleset_override: tuple[str, int] | None,
-    method_overrides: MethodOverrides | None,
-    scopes: set[str],
-    rows: bool,
-) -> None:
+def _start_worker(url: str, plan: _ReplayPlan) -> None:
     from lti_tool.db import make_engine
 
     engine = make_engine(url)
@@ -294,10 +273,12 @@ def _start_worker(
     _WORKER.update(
         session=session,
         setup=load_setup(
-            session, ruleset_override=ruleset_override, method_overrides=method_overrides
+            session,
+            ruleset_override=plan.ruleset_override,
+            method_overrides=plan.method_overrides,
         ),
-        scopes=scopes,
-        rows=rows,
+        scopes=plan.scopes,
+        rows=plan.rows,
     )
     session.rollback()
     # The worker's own process: what it loaded lives as long as it does, out of the
