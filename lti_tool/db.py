@@ -18,7 +18,6 @@ from sqlalchemy import (
     Engine,
     Insert,
     MetaData,
-    Table,
     create_engine,
     make_url,
 )
@@ -107,30 +106,6 @@ def insert_ignoring_conflicts(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model).on_conflict_do_nothing(index_elements=list(index_elements))
-
-
-def executemany_plain(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert many rows of plain values (ints, strings, booleans) through the driver directly.
-
-    For hot paths only: the ingest of a batch writes hundreds of index rows, and SQLAlchemy's
-    per-row parameter processing cost more than the database's own work. Values must need no
-    type conversion (no datetimes, no JSON).
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([placeholder] * len(columns))})"
-    )
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
 
 
 @contextmanager

@@ -5,17 +5,33 @@ Ingest of a batch of 100 statements runs a handful of queries with 100 parameter
 inserts some 600 rows; through SQLAlchemy's ORM session that bookkeeping was the largest single
 cost of a POST (bench/README.md). :class:`DriverSQL` speaks to the session's own connection, in
 the session's transaction, with the driver's placeholder style. Values must need no conversion
-(ints, strings, booleans, None; datetimes through :meth:`DriverSQL.bind`). Errors come back as
-SQLAlchemy's exceptions, so callers handle them as they would any other.
+(ints, floats, strings, booleans, None; datetimes through :meth:`DriverSQL.binder`). Errors come
+back as SQLAlchemy's exceptions, so callers handle them as they would any other.
+
+The competency rebuild writes its millions of rows through the same :meth:`DriverSQL.insert_many`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, exc
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    exc,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+#: Rows per ``executemany`` call, so that a rebuild's millions are not one parameter list.
+EXECUTEMANY_CHUNK = 5000
 
 
 class DriverSQL:
@@ -35,10 +51,11 @@ class DriverSQL:
         """``count`` comma-separated placeholders, for ``IN (…)`` and ``VALUES (…)``."""
         return ", ".join([self._marker] * count)
 
-    def bind(self, column: Column[Any], value: Any) -> Any:
-        """``value`` as SQLAlchemy would send it for ``column`` (e.g. a datetime on SQLite)."""
+    def binder(self, column: Column[Any]) -> Callable[[Any], Any]:
+        """How SQLAlchemy would send a value for ``column`` (e.g. a datetime on SQLite as text);
+        derive it once per insert, not once per row."""
         processor = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
-        return value if processor is None else processor(value)
+        return processor if processor is not None else _unchanged
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Every row of a query."""
@@ -50,27 +67,34 @@ class DriverSQL:
             cursor.close()
 
     def insert_many(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        """Insert rows of plain values into ``table``: by COPY on PostgreSQL (one round trip and
-        no statement per row), else by the driver's ``executemany``."""
+        """Insert rows of plain values into ``table``: by binary COPY on PostgreSQL (one round
+        trip, no statement per row; with the column types given, about nine times cheaper for
+        psycopg than text COPY), else by the driver's ``executemany``."""
         if not rows:
             return
         names = ", ".join(columns)
         if self.is_postgresql:
-            self._run(self._copy, f"COPY {table} ({names}) FROM STDIN", rows)
+            types = [copy_type(table.c[column].type) for column in columns]
+            self._run(
+                self._copy, f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)", (types, rows)
+            )
             return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({self.markers(len(columns))})"
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({self.markers(len(columns))})"
         cursor = self._connection.cursor()
         try:
-            self._run(cursor.executemany, sql, rows)
+            for start in range(0, len(rows), EXECUTEMANY_CHUNK):
+                self._run(cursor.executemany, sql, rows[start : start + EXECUTEMANY_CHUNK])
         finally:
             cursor.close()
 
-    def _copy(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _copy(self, sql: str, typed_rows: tuple[list[str], Sequence[Sequence[Any]]]) -> None:
+        types, rows = typed_rows
         cursor = self._connection.cursor()
         try:
             with cursor.copy(sql) as copy:
+                copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
         finally:
@@ -84,3 +108,24 @@ class DriverSQL:
             raise exc.DBAPIError.instance(
                 sql, None, error, dbapi.Error, hide_parameters=True, dialect=self.dialect
             ) from error
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def copy_type(column_type: TypeEngine[Any]) -> str:
+    """The PostgreSQL type a column's values are sent as in binary COPY (it must be exact)."""
+    if isinstance(column_type, Boolean):
+        return "bool"
+    if isinstance(column_type, DateTime):
+        return "timestamptz" if column_type.timezone else "timestamp"
+    if isinstance(column_type, Float):
+        return "float8"
+    if isinstance(column_type, BigInteger):
+        return "int8"
+    if isinstance(column_type, Integer):
+        return "int4"
+    if isinstance(column_type, String):
+        return "text"  # varchar's binary form is text's
+    raise TypeError(f"no binary COPY type for {column_type!r}")

@@ -14,19 +14,12 @@ from typing import Any, Final, cast
 
 import orjson
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    Float,
-    Integer,
-    String,
     Table,
     delete,
     select,
     tuple_,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
 
 from competency_models.evidence import CompetencyRef, Evidence, EvidenceKind, Provenance
 from competency_models.inference import Estimate
@@ -34,7 +27,7 @@ from competency_models.mapping import StatementView, evidence_for
 from competency_models.trajectory import Trajectory, build_trajectory
 from lti_tool.competencies.clock import as_utc
 from lti_tool.competencies.mapping_setup import MappingSetup
-from lti_tool.db import executemany_plain
+from lti_tool.driver_sql import DriverSQL
 from lti_tool.models.competencies import (
     EstimateRecord,
     EvidenceRecord,
@@ -344,43 +337,8 @@ def insert_values(
     session: Session, table: Table, columns: tuple[str, ...], values: list[tuple[Any, ...]]
 ) -> None:
     """Insert driver-ready rows (times in `time_form`): binary ``COPY`` on PostgreSQL, else in
-    chunks through the driver."""
-    if not values:
-        return
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # COPY is several times faster than executemany for the millions of rows of a rebuild,
-        # and binary COPY with the column types given is ~9x cheaper for psycopg than text.
-        types = [_copy_type(table.c[column].type) for column in columns]
-        cursor = connection.connection.cursor()
-        try:
-            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-            with cursor.copy(statement) as copy:
-                copy.set_types(types)
-                for row in values:
-                    copy.write_row(row)
-        finally:
-            cursor.close()
-        return
-    for start in range(0, len(values), 5000):
-        executemany_plain(session, table, columns, values[start : start + 5000])
-
-
-def _copy_type(column_type: TypeEngine[Any]) -> str:
-    """The PostgreSQL type a column's values are sent as in binary COPY (it must be exact)."""
-    if isinstance(column_type, Boolean):
-        return "bool"
-    if isinstance(column_type, DateTime):
-        return "timestamptz" if column_type.timezone else "timestamp"
-    if isinstance(column_type, Float):
-        return "float8"
-    if isinstance(column_type, BigInteger):
-        return "int8"
-    if isinstance(column_type, Integer):
-        return "int4"
-    if isinstance(column_type, String):
-        return "text"  # varchar's binary form is text's
-    raise TypeError(f"no binary COPY type for {column_type!r}")
+    chunks through the driver (:meth:`DriverSQL.insert_many`)."""
+    DriverSQL(session).insert_many(table, columns, values)
 
 
 def evidence_from_record(record: EvidenceRecord | Any) -> Evidence:

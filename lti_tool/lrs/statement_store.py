@@ -136,9 +136,9 @@ class StatementStore:
         ids = [row.keys.statement_id for row in rows]
         already_voided = self._ids_voided_by_stored_statements(sql, ids)
         seqs = self._next_positions(sql, len(rows))
-        stored_column, timestamp_column = _STATEMENTS.c.stored, _STATEMENTS.c.timestamp
+        as_time = sql.binder(_STATEMENTS.c.stored)  # the same DateTime type as `timestamp`
         sql.insert_many(
-            _STATEMENTS.name,
+            _STATEMENTS,
             _STATEMENT_COLUMNS,
             [
                 (
@@ -152,8 +152,8 @@ class StatementStore:
                     row.keys.voided_statement_id,
                     row.keys.voided_statement_id is None
                     and row.keys.statement_id in already_voided,
-                    sql.bind(stored_column, row.stored),
-                    sql.bind(timestamp_column, row.timestamp),
+                    as_time(row.stored),
+                    as_time(row.timestamp),
                     row.document,
                 )
                 for seq, row in zip(seqs, rows, strict=True)
@@ -169,13 +169,13 @@ class StatementStore:
             activity_rows.extend(_index_rows(seq, direct_activity, keys.related_activities))
             if keys.statement_ref is not None:
                 references.append((seq, keys.statement_ref))
-        sql.insert_many(_AGENTS.name, ("statement_seq", "agent_key", "direct"), agent_rows)
-        sql.insert_many(_ACTIVITIES.name, ("statement_seq", "activity_id", "direct"), activity_rows)
-        sql.insert_many(_REFERENCES.name, ("statement_seq", "target_id"), references)
+        sql.insert_many(_AGENTS, ("statement_seq", "agent_key", "direct"), agent_rows)
+        sql.insert_many(_ACTIVITIES, ("statement_seq", "activity_id", "direct"), activity_rows)
+        sql.insert_many(_REFERENCES, ("statement_seq", "target_id"), references)
         batch = json.dumps(seqs, separators=(",", ":"))
-        enqueued_at = sql.bind(_OUTBOX.c.enqueued_at, now)
+        enqueued_at = sql.binder(_OUTBOX.c.enqueued_at)(now)
         sql.insert_many(
-            _OUTBOX.name,
+            _OUTBOX,
             ("consumer", "statement_seqs", "enqueued_at"),
             [(consumer, batch, enqueued_at) for consumer in OUTBOX_CONSUMERS],
         )
