@@ -22,7 +22,7 @@ small part of the log — and its own commit then starts the log afresh.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -90,8 +90,7 @@ class _Checkpoints:
     def checkpoint(self, dbapi_connection: Any) -> None:
         with self._lock:
             self._pending = 0
-        _busy, in_log, _copied = _passive_checkpoint(dbapi_connection)
-        if in_log > COMPLETE_AFTER_FRAMES:
+        if _passive_checkpoint(dbapi_connection) > COMPLETE_AFTER_FRAMES:
             self.completion_due = True
 
     def complete(self, dbapi_connection: Any) -> None:
@@ -105,10 +104,19 @@ class _Checkpoints:
         _passive_checkpoint(dbapi_connection)
 
 
-def _passive_checkpoint(dbapi_connection: Any) -> tuple[int, int, int]:
-    """Run a PASSIVE checkpoint: (busy, pages in the log, pages copied back)."""
+def _passive_checkpoint(dbapi_connection: Any) -> int:
+    """Run a PASSIVE checkpoint; return the pages in the log."""
     row = dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+    return int(row[1]) if row else 0
+
+
+def _on_own_connection(engine: Engine, work: Callable[[Any], None]) -> None:
+    """Run ``work`` on a pooled connection of its own (not a session's, mid-transaction)."""
+    raw = engine.raw_connection()
+    try:
+        work(raw.dbapi_connection)
+    finally:
+        raw.close()
 
 
 _POLICIES: WeakKeyDictionary[Engine, _Checkpoints] = WeakKeyDictionary()
@@ -126,13 +134,8 @@ def complete_checkpoint_if_due(engine: Engine) -> None:
     """Under the writer lock: finish copying the log back when it has grown long, so that the
     coming commit restarts it (see the module docstring)."""
     policy = _POLICIES.get(engine)
-    if policy is None or not policy.completion_due:
-        return
-    raw = engine.raw_connection()
-    try:
-        policy.complete(raw.dbapi_connection)
-    finally:
-        raw.close()
+    if policy is not None and policy.completion_due:
+        _on_own_connection(engine, policy.complete)
 
 
 @contextmanager
@@ -147,8 +150,4 @@ def checkpoints_deferred(engine: Engine) -> Iterator[None]:
         _under_writer_lock.depth = depth
     policy = _POLICIES.get(engine)
     if depth == 0 and policy is not None and policy.is_due():
-        raw = engine.raw_connection()
-        try:
-            policy.checkpoint(raw.dbapi_connection)
-        finally:
-            raw.close()
+        _on_own_connection(engine, policy.checkpoint)

@@ -59,6 +59,20 @@ def _database_file_size(engine: Engine) -> int:
     return Path(str(engine.url.database)).stat().st_size
 
 
+def _lock_free_at_each(monkeypatch: pytest.MonkeyPatch, engine: Engine, step: str) -> list[bool]:
+    """Record, at each call of the checkpoint policy's ``step``, whether the writer lock was
+    free; the step still runs."""
+    seen: list[bool] = []
+    original = getattr(sqlite_wal._Checkpoints, step)
+
+    def watched(self: sqlite_wal._Checkpoints, dbapi_connection: object) -> None:
+        seen.append(_writer_lock_is_free(engine))
+        original(self, dbapi_connection)
+
+    monkeypatch.setattr(sqlite_wal._Checkpoints, step, watched)
+    return seen
+
+
 def test_sqlite_does_not_checkpoint_by_itself(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
@@ -68,14 +82,7 @@ def test_a_checkpoint_that_comes_due_under_the_writer_lock_runs_after_its_releas
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
-    lock_free_at_checkpoint: list[bool] = []
-    checkpoint = sqlite_wal._Checkpoints.checkpoint
-
-    def watched(self: sqlite_wal._Checkpoints, dbapi_connection: object) -> None:
-        lock_free_at_checkpoint.append(_writer_lock_is_free(engine))
-        checkpoint(self, dbapi_connection)
-
-    monkeypatch.setattr(sqlite_wal._Checkpoints, "checkpoint", watched)
+    lock_free_at_checkpoint = _lock_free_at_each(monkeypatch, engine, "checkpoint")
     _insert(engine, 150, locked=True)
     assert lock_free_at_checkpoint == [True]
 
@@ -84,13 +91,7 @@ def test_writes_outside_the_lock_checkpoint_when_their_connection_returns(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
-    calls: list[object] = []
-    checkpoint = sqlite_wal._Checkpoints.checkpoint
-    monkeypatch.setattr(
-        sqlite_wal._Checkpoints,
-        "checkpoint",
-        lambda self, connection: (calls.append(connection), checkpoint(self, connection)),
-    )
+    calls = _lock_free_at_each(monkeypatch, engine, "checkpoint")
     _insert(engine, 50, locked=False)
     assert calls == []  # not due yet
     assert _database_file_size(engine) < 50 * ROW_BYTES  # the rows are only in the log
@@ -107,14 +108,7 @@ def test_a_long_log_is_completed_under_the_lock_and_then_starts_again(
     under steady ingest). A long log is finished by the next writer, under the lock."""
     monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
     monkeypatch.setattr(sqlite_wal, "COMPLETE_AFTER_FRAMES", 10)
-    lock_free_at_completion: list[bool] = []
-    complete = sqlite_wal._Checkpoints.complete
-
-    def watched(self: sqlite_wal._Checkpoints, dbapi_connection: object) -> None:
-        lock_free_at_completion.append(_writer_lock_is_free(engine))
-        complete(self, dbapi_connection)
-
-    monkeypatch.setattr(sqlite_wal._Checkpoints, "complete", watched)
+    lock_free_at_completion = _lock_free_at_each(monkeypatch, engine, "complete")
     _insert(engine, 10, locked=True)
     reader = sqlite3.connect(str(engine.url.database), isolation_level=None)
     reader.execute("BEGIN")
