@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import Literal, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Table, and_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -257,7 +257,9 @@ class StatementStore:
         Conditions for StatementRefs"), though its own properties do not; those come from a
         second query over the (small) reference table, and the two pages are merged.
         """
-        page = self._page(query, limit, *_property_conditions(query, Statement, agent=False))
+        page = self._page(
+            query, limit, *_property_conditions(query, Statement, skip=_driving_filter(query))
+        )
         if _has_property_filter(query):
             target = aliased(Statement)
             refers_to_match = Statement.seq.in_(
@@ -266,7 +268,7 @@ class StatementStore:
                 .where(*_property_conditions(query, target))
             )
             page = _merge(
-                page, self._page(query, limit, refers_to_match, by_agent=False), query, limit
+                page, self._page(query, limit, refers_to_match, driven=False), query, limit
             )
         return page
 
@@ -275,14 +277,15 @@ class StatementStore:
         query: StatementFilter,
         limit: int,
         *match: ColumnElement[bool],
-        by_agent: bool = True,
+        driven: bool = True,
     ) -> list[StoredStatement]:
         stmt = select(Statement.seq, Statement.stored, Statement.document)
         position: InstrumentedAttribute[int] = Statement.seq
-        if by_agent and query.agent is not None:
-            # The agent's own index rows drive, in position order: the page is read off the
-            # (agent_key, statement_seq) index, whatever else the query filters on. Written as
-            # a filter, PostgreSQL at 1M statements walked a verb index instead (1.2 s).
+        # The agent's (else the activity's) own index rows drive, in position order: the page
+        # is read off the (key, statement_seq) index, whatever else the query filters on.
+        # Written as a filter, PostgreSQL at 1M statements walked a verb index instead (1.2 s).
+        driver = _driving_filter(query) if driven else None
+        if driver == "agent":
             agent_match = [
                 StatementAgent.statement_seq == Statement.seq,
                 StatementAgent.agent_key == query.agent,
@@ -291,6 +294,15 @@ class StatementStore:
                 agent_match.append(StatementAgent.direct.is_(True))
             stmt = stmt.join(StatementAgent, and_(*agent_match))
             position = StatementAgent.statement_seq
+        elif driver == "activity":
+            activity_match = [
+                StatementActivity.statement_seq == Statement.seq,
+                StatementActivity.activity_id == query.activity,
+            ]
+            if not query.related_activities:
+                activity_match.append(StatementActivity.direct.is_(True))
+            stmt = stmt.join(StatementActivity, and_(*activity_match))
+            position = StatementActivity.statement_seq
         stmt = (
             stmt.where(
                 *match,
@@ -333,23 +345,36 @@ def _has_property_filter(query: StatementFilter) -> bool:
     )
 
 
+def _driving_filter(query: StatementFilter) -> Literal["agent", "activity"] | None:
+    """The filter whose index table drives a page: the agent's, else the activity's."""
+    if query.agent is not None:
+        return "agent"
+    if query.activity is not None:
+        return "activity"
+    return None
+
+
 def _property_conditions(
-    query: StatementFilter, statement: type[Statement], *, agent: bool = True
+    query: StatementFilter,
+    statement: type[Statement],
+    *,
+    skip: Literal["agent", "activity"] | None = None,
 ) -> list[ColumnElement[bool]]:
-    """The filters on a statement's own properties, for ``statement`` (the table or an alias).
+    """The filters on a statement's own properties, for ``statement`` (the table or an alias);
+    ``skip`` leaves out the one a join already applies.
 
     Agent and related-activity filters are ``seq IN (…)`` over their index tables, which
     planners drive from the index; ``EXISTS`` made SQLite walk every statement instead.
     """
     conditions: list[ColumnElement[bool]] = []
-    if agent and query.agent is not None:
+    if skip != "agent" and query.agent is not None:
         agents = select(StatementAgent.statement_seq).where(StatementAgent.agent_key == query.agent)
         if not query.related_agents:
             agents = agents.where(StatementAgent.direct.is_(True))
         conditions.append(statement.seq.in_(agents))
     if query.verb is not None:
         conditions.append(statement.verb_id == query.verb)
-    if query.activity is not None:
+    if skip != "activity" and query.activity is not None:
         if query.related_activities:
             conditions.append(
                 statement.seq.in_(
@@ -358,7 +383,7 @@ def _property_conditions(
                     )
                 )
             )
-        else:
+        else:  # checked on rows another index found: the column has no index of its own
             conditions.append(statement.activity_id == query.activity)
     if query.registration is not None:
         conditions.append(statement.registration == query.registration)

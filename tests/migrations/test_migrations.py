@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import lti_tool.models  # noqa: F401  (registers every table)
 from lti_tool import migrate
@@ -57,3 +58,96 @@ def test_upgrade_after_downgrade_base_rebuilds_the_schema(database_url: str) -> 
     finally:
         engine.dispose()
     assert set(Base.metadata.tables) <= tables
+
+
+def _index_rows(database_url: str) -> dict[str, list[tuple[object, ...]]]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return {
+                table: [
+                    tuple(row)
+                    for row in connection.execute(
+                        text(f"SELECT statement_seq, {key}, direct FROM {table} ORDER BY 1, 2")
+                    )
+                ]
+                for table, key in (
+                    ("xapi_statement_agents", "agent_key"),
+                    ("xapi_statement_activities", "activity_id"),
+                )
+            }
+    finally:
+        engine.dispose()
+
+
+def test_0007_keeps_every_index_row_both_ways(database_url: str) -> None:
+    """The upgrade to 0007 copies the index tables on SQLite; nothing may be lost either way."""
+    migrate.upgrade(database_url, "0006")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO xapi_sources (id, name, key, secret_hash, is_admin, created_at) "
+                    "VALUES (1, 'moodle', 'k', 's$h', false, '2026-12-01 00:00:00')"
+                )
+            )
+            for seq in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO xapi_statements (seq, id, source_id, verb_id, activity_id, "
+                        "voided, stored, timestamp, document) VALUES (:seq, :id, 1, 'v', 'a', "
+                        "false, '2026-12-01 00:00:00', '2026-12-01 00:00:00', '{}')"
+                    ),
+                    {"seq": seq, "id": f"00000000-0000-0000-0000-00000000000{seq}"},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO xapi_statement_agents VALUES "
+                    "(1, 'mbox::mailto:a@example.org', true), (1, 'account::x::src', false), "
+                    "(2, 'mbox::mailto:a@example.org', true)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO xapi_statement_activities VALUES "
+                    "(1, 'https://moodle.example/mod/quiz/view.php?id=7', true), "
+                    "(1, 'https://moodle.example/course/view.php?id=3', false), "
+                    "(2, 'https://moodle.example/course/view.php?id=3', true)"
+                )
+            )
+    finally:
+        engine.dispose()
+    before = _index_rows(database_url)
+
+    migrate.upgrade(database_url)
+    after_upgrade = _index_rows(database_url)
+    migrate.downgrade(database_url, "0006")
+    after_downgrade = _index_rows(database_url)
+
+    assert len(before["xapi_statement_agents"]) == 3
+    assert len(before["xapi_statement_activities"]) == 3
+    assert after_upgrade == before
+    assert after_downgrade == before
+
+
+def test_0007_clusters_the_index_tables_on_sqlite(database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("WITHOUT ROWID is SQLite's")
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            definitions = dict(
+                connection.execute(
+                    text(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN "
+                        "('xapi_statement_agents', 'xapi_statement_activities')"
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+
+    assert len(definitions) == 2
+    assert all("WITHOUT ROWID" in sql for sql in definitions.values())
