@@ -7,10 +7,11 @@ inside the ``commit()`` that pushes the log past 1,000 pages, and Trellis commit
 while holding the file lock that queues writers (:func:`lti_tool.db.serialized_writes`), so every
 other worker waited for those disk syncs too: in-process ingest spent ≈ 40 % of its wall-clock
 time there (bench/README.md). Trellis therefore turns the automatic checkpoint off and
-checkpoints itself when a connection goes back to its pool, once enough rows have changed since
-the last one — deferred, when that happens under the writer lock, until the lock is released.
-A ``PASSIVE`` checkpoint never blocks writers or readers, so the next writer goes ahead while
-this process waits for the disk.
+checkpoints itself once enough rows have changed since the last checkpoint: a thread of the
+process's own (one per database) runs it, so no request waits for it and none runs under the
+writer lock. A ``PASSIVE`` checkpoint never blocks writers or readers, so writers go ahead while
+that thread waits for the disk. (At 1M statements a checkpoint took 0.2–0.6 s; run in the
+request that made it due, it was the p99 of ingest.)
 
 A log is only reused from its start once a checkpoint has copied *all* of it back, and one run
 while another writer appends never does: under steady ingest the log grew to 2 GB beside a
@@ -21,11 +22,13 @@ small part of the log — and its own commit then starts the log afresh.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, ref
 
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -40,8 +43,13 @@ CHECKPOINT_AFTER_CHANGES = 20_000
 #: statement (whole pages of the indexes it touches), so this comes due every ≈ 25,000.
 COMPLETE_AFTER_FRAMES = 65_536
 
+#: Seconds the checkpoint thread waits for work before it ends (a later checkpoint starts
+#: another), so that a process with many engines, such as the test suite, keeps no idle ones.
+_THREAD_IDLE_S = 30.0
+
 _CHANGES_SEEN = "trellis.sqlite_changes_seen"
 _under_writer_lock = threading.local()
+logger = logging.getLogger(__name__)
 
 
 def configure_connection(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
@@ -65,12 +73,19 @@ def configure_connection(dbapi_connection: Any, record: ConnectionPoolEntry) -> 
 
 
 class _Checkpoints:
-    """The checkpoint policy of one engine: rows changed since its last checkpoint."""
+    """The checkpoint policy of one engine: rows changed since its last checkpoint, and the
+    thread that runs the checkpoints."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = ref(engine)
         self._lock = threading.Lock()
         self._pending = 0
         self.completion_due = False
+        self._wanted = threading.Condition(self._lock)
+        self._requested = False
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._thread_pid = 0
 
     def on_checkin(self, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         if dbapi_connection is None:  # the connection was invalidated
@@ -79,17 +94,53 @@ class _Checkpoints:
         with self._lock:
             self._pending += total - record.info.get(_CHANGES_SEEN, total)
             record.info[_CHANGES_SEEN] = total
-            due = self._pending >= CHECKPOINT_AFTER_CHANGES
-        if due and not getattr(_under_writer_lock, "depth", 0):
-            self.checkpoint(dbapi_connection)
+        if not getattr(_under_writer_lock, "depth", 0):
+            self.start_if_due()
 
-    def is_due(self) -> bool:
+    def start_if_due(self) -> None:
+        """Have the checkpoint thread run one, if enough has changed since the last."""
         with self._lock:
-            return self._pending >= CHECKPOINT_AFTER_CHANGES
+            if self._pending < CHECKPOINT_AFTER_CHANGES:
+                return
+            self._pending = 0
+            self._requested = True
+            if self._thread is None or self._thread_pid != os.getpid():
+                # None yet in this process (a forked worker does not inherit its parent's).
+                self._thread = threading.Thread(
+                    target=self._serve, name="trellis-sqlite-checkpoints", daemon=True
+                )
+                self._thread_pid = os.getpid()
+                self._thread.start()
+            self._wanted.notify()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no checkpoint is asked for or running; False if ``timeout`` ran out."""
+        with self._lock:
+            return self._wanted.wait_for(
+                lambda: not (self._requested or self._running), timeout=timeout
+            )
+
+    def _serve(self) -> None:
+        while True:
+            with self._lock:
+                if not self._wanted.wait_for(lambda: self._requested, timeout=_THREAD_IDLE_S):
+                    self._thread = None  # the next checkpoint starts another
+                    return
+                self._requested, self._running = False, True
+            try:
+                engine = self._engine()
+                if engine is None:
+                    return
+                _on_own_connection(engine, self.checkpoint)
+                del engine
+            except Exception:  # the next one tries again; a failed checkpoint loses nothing
+                logger.exception("SQLite checkpoint failed")
+            finally:
+                with self._lock:
+                    self._running = False
+                    self._wanted.notify_all()
 
     def checkpoint(self, dbapi_connection: Any) -> None:
-        with self._lock:
-            self._pending = 0
         if _passive_checkpoint(dbapi_connection) > COMPLETE_AFTER_FRAMES:
             self.completion_due = True
 
@@ -124,7 +175,7 @@ _POLICIES: WeakKeyDictionary[Engine, _Checkpoints] = WeakKeyDictionary()
 
 def manage_checkpoints(engine: Engine) -> None:
     """Configure ``engine``'s connections and checkpoint its log as described above."""
-    policy = _Checkpoints()
+    policy = _Checkpoints(engine)
     _POLICIES[engine] = policy
     event.listen(engine, "connect", configure_connection)
     event.listen(engine, "checkin", policy.on_checkin)
@@ -141,7 +192,7 @@ def complete_checkpoint_if_due(engine: Engine) -> None:
 @contextmanager
 def checkpoints_deferred(engine: Engine) -> Iterator[None]:
     """Hold back checkpoints in this thread while the block runs (it holds the writer lock);
-    run the one that came due as the block ends."""
+    start the one that came due as the block ends."""
     depth = getattr(_under_writer_lock, "depth", 0)
     _under_writer_lock.depth = depth + 1
     try:
@@ -149,5 +200,12 @@ def checkpoints_deferred(engine: Engine) -> Iterator[None]:
     finally:
         _under_writer_lock.depth = depth
     policy = _POLICIES.get(engine)
-    if depth == 0 and policy is not None and policy.is_due():
-        _on_own_connection(engine, policy.checkpoint)
+    if depth == 0 and policy is not None:
+        policy.start_if_due()
+
+
+def wait_for_checkpoints(engine: Engine, timeout: float = 10.0) -> bool:
+    """Wait until ``engine``'s checkpoint thread has nothing to do (for tests and shutdown);
+    False if ``timeout`` ran out first."""
+    policy = _POLICIES.get(engine)
+    return True if policy is None else policy.wait_idle(timeout)

@@ -1,9 +1,11 @@
-"""SQLite's write-ahead log is checkpointed by Trellis, never while a writer holds the lock."""
+"""SQLite's write-ahead log is checkpointed by Trellis, never while a writer holds the lock,
+and never in the request that made it due."""
 
 from __future__ import annotations
 
 import fcntl
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,7 +86,33 @@ def test_a_checkpoint_that_comes_due_under_the_writer_lock_runs_after_its_releas
     monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
     lock_free_at_checkpoint = _lock_free_at_each(monkeypatch, engine, "checkpoint")
     _insert(engine, 150, locked=True)
+    assert sqlite_wal.wait_for_checkpoints(engine)
     assert lock_free_at_checkpoint == [True]
+
+
+def test_the_writer_that_makes_a_checkpoint_due_does_not_wait_for_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
+    release = threading.Event()
+    started = threading.Event()
+    original = sqlite_wal._Checkpoints.checkpoint
+
+    def slow(self: sqlite_wal._Checkpoints, dbapi_connection: object) -> None:
+        started.set()
+        release.wait(timeout=10)
+        original(self, dbapi_connection)
+
+    monkeypatch.setattr(sqlite_wal._Checkpoints, "checkpoint", slow)
+
+    _insert(engine, 150, locked=True)  # returns while the checkpoint is still held up
+    assert started.wait(timeout=10)
+    assert not sqlite_wal.wait_for_checkpoints(engine, timeout=0.05)
+    _insert(engine, 10, locked=True)  # writers go on meanwhile
+
+    release.set()
+    assert sqlite_wal.wait_for_checkpoints(engine)
+    assert _database_file_size(engine) > 150 * ROW_BYTES  # the rows reached the file
 
 
 def test_writes_outside_the_lock_checkpoint_when_their_connection_returns(
@@ -93,9 +121,11 @@ def test_writes_outside_the_lock_checkpoint_when_their_connection_returns(
     monkeypatch.setattr(sqlite_wal, "CHECKPOINT_AFTER_CHANGES", 100)
     calls = _lock_free_at_each(monkeypatch, engine, "checkpoint")
     _insert(engine, 50, locked=False)
+    assert sqlite_wal.wait_for_checkpoints(engine)
     assert calls == []  # not due yet
     assert _database_file_size(engine) < 50 * ROW_BYTES  # the rows are only in the log
     _insert(engine, 60, locked=False)
+    assert sqlite_wal.wait_for_checkpoints(engine)
     assert len(calls) == 1
     assert _database_file_size(engine) > 110 * ROW_BYTES  # the rows are in the file now
 
@@ -114,6 +144,7 @@ def test_a_long_log_is_completed_under_the_lock_and_then_starts_again(
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM rows").fetchone()  # holds its snapshot
     _insert(engine, 150, locked=True)  # due: the checkpoint copies only up to the snapshot
+    assert sqlite_wal.wait_for_checkpoints(engine)
     reader.execute("COMMIT")
     reader.close()
     assert lock_free_at_completion == []
