@@ -285,24 +285,22 @@ class StatementStore:
         # is read off the (key, statement_seq) index, whatever else the query filters on.
         # Written as a filter, PostgreSQL at 1M statements walked a verb index instead (1.2 s).
         driver = _driving_filter(query) if driven else None
-        if driver == "agent":
-            agent_match = [
-                StatementAgent.statement_seq == Statement.seq,
-                StatementAgent.agent_key == query.agent,
-            ]
-            if not query.related_agents:
-                agent_match.append(StatementAgent.direct.is_(True))
-            stmt = stmt.join(StatementAgent, and_(*agent_match))
-            position = StatementAgent.statement_seq
-        elif driver == "activity":
-            activity_match = [
-                StatementActivity.statement_seq == Statement.seq,
-                StatementActivity.activity_id == query.activity,
-            ]
-            if not query.related_activities:
-                activity_match.append(StatementActivity.direct.is_(True))
-            stmt = stmt.join(StatementActivity, and_(*activity_match))
-            position = StatementActivity.statement_seq
+        if driver is not None:
+            index, key, wanted, related = (
+                (StatementAgent, StatementAgent.agent_key, query.agent, query.related_agents)
+                if driver == "agent"
+                else (
+                    StatementActivity,
+                    StatementActivity.activity_id,
+                    query.activity,
+                    query.related_activities,
+                )
+            )
+            on = [index.statement_seq == Statement.seq, key == wanted]
+            if not related:
+                on.append(index.direct.is_(True))
+            stmt = stmt.join(index, and_(*on))
+            position = index.statement_seq
         stmt = (
             stmt.where(
                 *match,
