@@ -57,6 +57,28 @@ def test_resending_a_stored_batch_is_200_again_and_stores_nothing_twice(
     assert _count(db_session, Statement) == 30
 
 
+def test_a_batch_mixing_stored_and_new_statements_stores_only_the_new_ones(
+    xapi: XapiClient, db_session: Session
+) -> None:
+    """A batch is first inserted without looking its ids up; a stored id sends it round again,
+    looking, so the stored half is compared and the new half stored once (with new teachers)."""
+    stored = [moodle_statement(str(n)) for n in range(10)]
+    assert xapi.post(stored).status_code == 200
+    people_before = _count(db_session, Person)
+    new = [moodle_statement(str(n)) for n in range(100, 110)]
+
+    response = xapi.post([*stored[5:], *new])
+
+    assert response.status_code == 200
+    assert response.json == [statement["id"] for statement in [*stored[5:], *new]]
+    assert _count(db_session, Statement) == 20
+    assert _count(db_session, Person) == people_before + 10
+    queued = db_session.scalars(
+        select(OutboxEntry.statement_seqs).where(OutboxEntry.consumer == "export")
+    ).all()
+    assert sorted(len(json.loads(seqs)) for seqs in queued) == [10, 10]
+
+
 def test_same_id_with_different_content_is_409_and_the_batch_stores_nothing(
     xapi: XapiClient, db_session: Session
 ) -> None:
