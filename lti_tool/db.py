@@ -10,7 +10,7 @@ import fcntl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Engine,
     Insert,
     MetaData,
+    Table,
     create_engine,
     make_url,
 )
@@ -101,11 +102,15 @@ def insert_ignoring_conflicts(
 ) -> Insert:
     """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` for the session's database.
 
-    SQLite and PostgreSQL spell it the same way; each needs its own dialect's construct.
+    SQLite and PostgreSQL spell it the same way; each needs its own dialect's construct. It is
+    built on the model's table, so a list of rows runs as one Core ``executemany``: on the
+    mapped class, SQLAlchemy's ORM bulk-insert path cost more than the database's own work
+    when ingest created new teachers (bench/README.md).
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing(index_elements=list(index_elements))
+    table = cast(Table, model.__table__)
+    return insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
 
 
 @contextmanager
