@@ -10,8 +10,8 @@ time there (bench/README.md). Trellis therefore turns the automatic checkpoint o
 checkpoints itself once enough rows have changed since the last checkpoint: a thread of the
 process's own (one per database) runs it, so no request waits for it and none runs under the
 writer lock. A ``PASSIVE`` checkpoint never blocks writers or readers, so writers go ahead while
-that thread waits for the disk. (At 1M statements a checkpoint took 0.2–0.6 s; run in the
-request that made it due, it was the p99 of ingest.)
+that thread waits for the disk. (At 1M statements a checkpoint took 0.2–0.6 s, and run in the
+request that made it due it set the p99 of batches of 30; bench/README.md.)
 
 A log is only reused from its start once a checkpoint has copied *all* of it back, and one run
 while another writer appends never does: under steady ingest the log grew to 2 GB beside a

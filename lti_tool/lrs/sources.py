@@ -12,9 +12,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.driver_sql import DriverSQL
@@ -110,11 +110,10 @@ def authenticate(session: Session, key: str, secret: str) -> AuthenticatedSource
     Every xAPI request asks this, so it is one driver-level query (through the ORM it was 5 %
     of a POST's CPU, bench/README.md); revocation takes effect at the next request.
     """
-    table = cast(Table, Source.__table__)
     sql = DriverSQL(session)
     rows = sql.fetch(
-        f"SELECT id, name, is_admin, secret_hash, revoked_at FROM {table.name} WHERE key = "
-        f"{sql.markers(1)}",
+        f"SELECT id, name, is_admin, secret_hash, revoked_at FROM {Source.__tablename__} "
+        f"WHERE key = {sql.markers(1)}",
         (key,),
     )
     if not rows:

@@ -32,6 +32,10 @@ from xapi.versions import XapiVersion
 #: Longest indexed value (an IRI or agent key) this store accepts, in characters.
 MAX_INDEXED_LENGTH = 1000
 
+#: Passes at storing a batch: optimistic, then looked up, then looked up once more for an id
+#: that a concurrent request stored in between (PostgreSQL; SQLite writers queue).
+_ATTEMPTS = 3
+
 
 class StatementConflict(Exception):
     """A statement id is already stored with different content (409 Conflict)."""
@@ -123,11 +127,6 @@ def store_statements(
             if attempt == _ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
-
-
-#: Passes at storing a batch: optimistic, then looked up, then looked up once more for an id
-#: that a concurrent request stored in between (PostgreSQL; SQLite writers queue).
-_ATTEMPTS = 3
 
 
 def _with_put_id(statement: Mapping[str, Any], statement_id: str) -> dict[str, Any]:

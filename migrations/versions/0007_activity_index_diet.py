@@ -1,12 +1,10 @@
 """Fewer B-trees a statement: one activity index, and clustered index tables on SQLite.
 
-- The agent and activity index tables' key indexes gain ``direct``: the plain ``agent`` and
-  ``activity`` filters then read them alone, not the rows as well.
-
 - The statements table's (activity_id, seq) index repeated the activity table's direct rows.
   Each index keyed by activity costs ingest a page of log a statement once the store is large
-  (bench/README.md), so the plain ``activity`` filter now reads the activity table's index too,
-  which gains ``direct`` so that filter need not visit the rows.
+  (bench/README.md), so the plain ``activity`` filter now reads the activity table's index too.
+- The agent and activity index tables' key indexes gain ``direct``: the plain ``agent`` and
+  ``activity`` filters then read them alone, not the rows as well.
 - On SQLite the agent and activity tables become ``WITHOUT ROWID``: each row had been a rowid
   table entry and a primary-key entry besides. PostgreSQL keeps its heap tables.
 
@@ -26,9 +24,6 @@ revision: str = '0007'
 down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-_INDEX_TABLES = ('xapi_statement_agents', 'xapi_statement_activities')
-
 
 #: Each index table's key index: (table, old name, new name, key column).
 _KEY_INDEXES = (
@@ -52,7 +47,7 @@ def upgrade() -> None:
     for table, old, _, _ in _KEY_INDEXES:
         op.drop_index(old, table_name=table)
     if op.get_bind().dialect.name == 'sqlite':
-        for table in _INDEX_TABLES:
+        for table, *_ in _KEY_INDEXES:
             _recreate_on_sqlite(table, with_rowid=False)
     for table, _, new, key in _KEY_INDEXES:
         op.create_index(new, table, [key, 'statement_seq', 'direct'], unique=False)
@@ -62,7 +57,7 @@ def downgrade() -> None:
     for table, _, new, _ in _KEY_INDEXES:
         op.drop_index(new, table_name=table)
     if op.get_bind().dialect.name == 'sqlite':
-        for table in _INDEX_TABLES:
+        for table, *_ in _KEY_INDEXES:
             _recreate_on_sqlite(table, with_rowid=True)
     for table, old, _, key in _KEY_INDEXES:
         op.create_index(old, table, [key, 'statement_seq'], unique=False)
