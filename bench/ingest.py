@@ -21,6 +21,7 @@ import base64
 import http.client
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -121,17 +122,30 @@ class Run:
     statements: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_s: float
+    client_cpu_s: float
 
     @property
     def rate(self) -> float:
         return self.statements / self.seconds
+
+    @property
+    def server_us(self) -> float:
+        """gunicorn's CPU (master and workers, user + system) per statement, in µs."""
+        return self.server_cpu_s / self.statements * 1e6
+
+    @property
+    def client_us(self) -> float:
+        """This process's CPU (the client threads) per statement, in µs."""
+        return self.client_cpu_s / self.statements * 1e6
 
     def row(self) -> str:
         p50 = statistics.median(self.latencies_ms)
         p99 = sorted(self.latencies_ms)[int(len(self.latencies_ms) * 0.99) - 1]
         return (
             f"| {self.database} | {self.stored_before:,} | {self.batch} | {self.statements:,} | "
-            f"{self.rate:,.0f} | {p50:.1f} | {p99:.1f} |"
+            f"{self.rate:,.0f} | {p50:.1f} | {p99:.1f} | "
+            f"{self.server_us:.0f} | {self.client_us:.0f} |"
         )
 
 
@@ -141,8 +155,50 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children so far, from ``/proc`` (Linux).
+
+    gunicorn's workers are the master's children; a worker that exited would be missing, so
+    read this before and after a measurement and take the difference.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            stat = Path(f"/proc/{candidate}/stat").read_text()
+        except FileNotFoundError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except FileNotFoundError:
+        return []
+    return [int(child) for child in listed.split()]
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: where it listens and its master's pid."""
+
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        return process_tree_cpu_seconds(self.pid)
+
+
 @contextmanager
-def gunicorn(database_url: str, instance: Path, workers: int) -> Iterator[int]:
+def gunicorn(database_url: str, instance: Path, workers: int) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
@@ -180,7 +236,7 @@ def gunicorn(database_url: str, instance: Path, workers: int) -> Iterator[int]:
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not become healthy")
-        yield port
+        yield Server(port=port, pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -323,7 +379,8 @@ def bench_database(
             "Basic " + base64.b64encode(f"{credential.key}:{credential.secret}".encode()).decode()
         )
         counter = Counter()
-        with gunicorn(url, instance, args.workers) as port:
+        with gunicorn(url, instance, args.workers) as server:
+            port = server.port
             for fill in sorted(args.fill):
                 if counter.next < fill:
                     missing = fill - counter.next
@@ -337,8 +394,18 @@ def bench_database(
                 for batch in args.batches:
                     count = args.statements if batch > 1 else args.statements // 10
                     bodies = bodies_for(counter.take(count), count, batch)
+                    server_before, client_before = server.cpu_seconds(), own_cpu_seconds()
                     seconds, latencies = post_all(port, auth, bodies, args.clients)
-                    run = Run(name, fill, batch, count, seconds, latencies)
+                    run = Run(
+                        name,
+                        fill,
+                        batch,
+                        count,
+                        seconds,
+                        latencies,
+                        server_cpu_s=server.cpu_seconds() - server_before,
+                        client_cpu_s=own_cpu_seconds() - client_before,
+                    )
                     results.append(run)
                     print(run.row(), flush=True)
 
@@ -370,8 +437,11 @@ def main() -> None:
 
     results: list[Run] = []
     queries: list[QueryRun] = []
-    print("| database | stored before | batch | statements | statements/s | p50 ms | p99 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| database | stored before | batch | statements | statements/s | p50 ms | p99 ms "
+        "| server CPU µs/statement | client CPU µs/statement |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     if args.db in ("sqlite", "both"):
         bench_database("sqlite", "", args, results, queries)
     if args.db in ("postgres", "both"):
@@ -406,6 +476,8 @@ def main() -> None:
                     "statements": r.statements,
                     "statements_per_s": round(r.rate),
                     "p50_ms": statistics.median(r.latencies_ms),
+                    "server_cpu_us_per_statement": round(r.server_us),
+                    "client_cpu_us_per_statement": round(r.client_us),
                 }
                 for r in results
             ],
