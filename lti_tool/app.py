@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lti_tool import errors, health, request_log
+from lti_tool.browser_sessions import BrowserSessionInterface
 from lti_tool.commands import register_core_commands
 from lti_tool.competencies import init_app as init_competencies
 from lti_tool.db import Database, make_engine
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         TRELLIS_SETTINGS=settings,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = BrowserSessionInterface()
     if settings.proxy_hops:
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
