@@ -124,6 +124,7 @@ class Run:
     latencies_ms: list[float]
     server_cpu_s: float
     client_cpu_s: float
+    database_cpu_s: float | None = None
 
     @property
     def rate(self) -> float:
@@ -139,13 +140,22 @@ class Run:
         """This process's CPU (the client threads) per statement, in µs."""
         return self.client_cpu_s / self.statements * 1e6
 
+    @property
+    def database_us(self) -> float | None:
+        """The PostgreSQL server's CPU (all its processes) per statement, in µs; None for
+        SQLite, whose work runs inside the workers and is part of ``server_us``."""
+        if self.database_cpu_s is None:
+            return None
+        return self.database_cpu_s / self.statements * 1e6
+
     def row(self) -> str:
         p50 = statistics.median(self.latencies_ms)
         p99 = sorted(self.latencies_ms)[int(len(self.latencies_ms) * 0.99) - 1]
         return (
             f"| {self.database} | {self.stored_before:,} | {self.batch} | {self.statements:,} | "
             f"{self.rate:,.0f} | {p50:.1f} | {p99:.1f} | "
-            f"{self.server_us:.0f} | {self.client_us:.0f} |"
+            f"{self.server_us:.0f} | {self.client_us:.0f} | "
+            f"{'—' if self.database_us is None else f'{self.database_us:.0f}'} |"
         )
 
 
@@ -156,21 +166,45 @@ def free_port() -> int:
 
 
 def process_tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its live children so far, from ``/proc`` (Linux).
+    """User + system CPU of a process, its live children and its reaped children so far, from
+    ``/proc`` (Linux).
 
-    gunicorn's workers are the master's children; a worker that exited would be missing, so
-    read this before and after a measurement and take the difference.
+    gunicorn's workers are the master's children, PostgreSQL's backends the postmaster's; a
+    child that exited is counted in its parent's ``cutime``/``cstime`` once reaped. Read this
+    before and after a measurement and take the difference.
     """
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for candidate in [pid, *_children(pid)]:
-        try:
-            stat = Path(f"/proc/{candidate}/stat").read_text()
-        except FileNotFoundError:
+        fields = _stat_fields(candidate)
+        if fields is None:
             continue
-        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        if candidate == pid:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime: reaped children
+    return total / tick
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (which may hold spaces)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
+def postmaster_pid(url: str) -> int | None:
+    """The local PostgreSQL server's main process, found as the parent of our own backend;
+    None when the server runs elsewhere (its CPU is then not reported)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            backend = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    finally:
+        engine.dispose()
+    fields = _stat_fields(backend)
+    return int(fields[1]) if fields is not None else None  # ppid
 
 
 def _children(pid: int) -> list[int]:
@@ -378,6 +412,11 @@ def bench_database(
         auth = (
             "Basic " + base64.b64encode(f"{credential.key}:{credential.secret}".encode()).decode()
         )
+        postmaster = postmaster_pid(url) if name == "postgres" else None
+
+        def database_cpu_seconds() -> float:
+            return process_tree_cpu_seconds(postmaster) if postmaster is not None else 0.0
+
         counter = Counter()
         with gunicorn(url, instance, args.workers) as server:
             port = server.port
@@ -395,6 +434,7 @@ def bench_database(
                     count = args.statements if batch > 1 else args.statements // 10
                     bodies = bodies_for(counter.take(count), count, batch)
                     server_before, client_before = server.cpu_seconds(), own_cpu_seconds()
+                    database_before = database_cpu_seconds()
                     seconds, latencies = post_all(port, auth, bodies, args.clients)
                     run = Run(
                         name,
@@ -405,6 +445,11 @@ def bench_database(
                         latencies,
                         server_cpu_s=server.cpu_seconds() - server_before,
                         client_cpu_s=own_cpu_seconds() - client_before,
+                        database_cpu_s=(
+                            database_cpu_seconds() - database_before
+                            if postmaster is not None
+                            else None
+                        ),
                     )
                     results.append(run)
                     print(run.row(), flush=True)
@@ -439,9 +484,9 @@ def main() -> None:
     queries: list[QueryRun] = []
     print(
         "| database | stored before | batch | statements | statements/s | p50 ms | p99 ms "
-        "| server CPU µs/statement | client CPU µs/statement |"
+        "| server CPU µs/statement | client CPU µs/statement | database CPU µs/statement |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     if args.db in ("sqlite", "both"):
         bench_database("sqlite", "", args, results, queries)
     if args.db in ("postgres", "both"):
@@ -478,6 +523,9 @@ def main() -> None:
                     "p50_ms": statistics.median(r.latencies_ms),
                     "server_cpu_us_per_statement": round(r.server_us),
                     "client_cpu_us_per_statement": round(r.client_us),
+                    "database_cpu_us_per_statement": (
+                        None if r.database_us is None else round(r.database_us)
+                    ),
                 }
                 for r in results
             ],
