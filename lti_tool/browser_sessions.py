@@ -15,8 +15,7 @@ from __future__ import annotations
 from flask import Flask, Request
 from flask.sessions import NullSession, SecureCookieSession, SecureCookieSessionInterface
 
-#: The path prefix of the xAPI endpoint (lti_tool.lrs.api).
-XAPI_PREFIX = "/xapi"
+from lti_tool.lrs.api import XAPI_PREFIX
 
 
 def is_xapi_path(path: str) -> bool:

@@ -23,7 +23,10 @@ from xapi.errors import StatementValidationError
 from xapi.syntax import format_timestamp
 from xapi.versions import VERSION_HEADER, XapiVersion, negotiate_version
 
-bp = Blueprint("lrs", __name__, url_prefix="/xapi")
+#: Where the endpoint is mounted; the browser pages' session cookie does not reach below it.
+XAPI_PREFIX = "/xapi"
+
+bp = Blueprint("lrs", __name__, url_prefix=XAPI_PREFIX)
 
 Handler = Callable[[XapiRequest, Caller], Response]
 PublicHandler = Callable[[XapiRequest], Response]
