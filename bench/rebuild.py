@@ -57,9 +57,11 @@ from lti_tool.competencies.mapping_setup import load_setup  # noqa: E402
 from lti_tool.competencies.rebuild import rebuild  # noqa: E402
 from lti_tool.db import Database, make_engine  # noqa: E402
 from lti_tool.lrs.sources import add_source  # noqa: E402
+from lti_tool.lrs.statement_store import StatementRow, StatementStore  # noqa: E402
 from lti_tool.models.competencies import EstimateRecord  # noqa: E402
 from lti_tool.models.identity import Person, PersonIdentifier  # noqa: E402
-from lti_tool.models.lrs import Source, Statement  # noqa: E402
+from lti_tool.models.lrs import Source  # noqa: E402
+from xapi.indexing import index_keys  # noqa: E402
 
 MOODLE = "https://moodle.bench.example"
 COURSE = f"{MOODLE}/course/view.php?id=3"
@@ -82,8 +84,8 @@ def module_url(module: int) -> str:
     return f"{MOODLE}/mod/{kind}/view.php?id={100 + module}"
 
 
-def statement(n: int, teacher: int, rng: random.Random) -> tuple[dict[str, Any], str]:
-    """The n-th synthetic statement (a teacher's) and the activity id its row indexes."""
+def statement(n: int, teacher: int, rng: random.Random) -> dict[str, Any]:
+    """The n-th synthetic statement, a teacher's."""
     module = rng.randrange(MODULES)
     roll = rng.random()
     parents = [{"id": module_url(module), "objectType": "Activity"}, {"id": COURSE}]
@@ -120,7 +122,7 @@ def statement(n: int, teacher: int, rng: random.Random) -> tuple[dict[str, Any],
     }
     if result is not None:
         document["result"] = result
-    return document, activity
+    return document
 
 
 @contextmanager
@@ -184,32 +186,29 @@ def fill(db: Database, statements: int, teachers: int) -> None:
                 for t, p in enumerate(people)
             ],
         )
-    table = Statement.__table__  # type: ignore[attr-defined]
-    batch: list[dict[str, Any]] = []
+    # Through the store, so that each statement has the index rows ingest gives it (a teacher's
+    # statements are read through the agent index).
+    batch: list[StatementRow] = []
     for n in range(statements):
         teacher = n % teachers
-        document, activity = statement(n, teacher, rng)
+        document = statement(n, teacher, rng)
         at = datetime.fromisoformat(document["timestamp"].replace("Z", "+00:00"))
         batch.append(
-            {
-                "id": document["id"],
-                "source_id": source_id,
-                "person_id": people[teacher],
-                "verb_id": document["verb"]["id"],
-                "activity_id": activity,
-                "voided": False,
-                "stored": at,
-                "timestamp": at,
-                "document": json.dumps(document, ensure_ascii=False, separators=(",", ":")),
-            }
+            StatementRow(
+                keys=index_keys(document),
+                document=json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+                stored=at,
+                timestamp=at,
+                person_id=people[teacher],
+            )
         )
         if len(batch) == 20_000:
             with db.session_scope() as session:
-                session.execute(table.insert(), batch)
+                StatementStore(session).insert(batch, source_id=source_id, now=now)
             batch = []
     if batch:
         with db.session_scope() as session:
-            session.execute(table.insert(), batch)
+            StatementStore(session).insert(batch, source_id=source_id, now=now)
 
 
 def bench_rebuild(args: argparse.Namespace) -> None:
@@ -310,7 +309,7 @@ def bench_latency(args: argparse.Namespace) -> None:
                 time.sleep(1.0)
                 for n in range(args.posts):
                     teacher = rng.randrange(args.teachers)
-                    document, _ = statement(10_000_000 + n, teacher, rng)
+                    document = statement(10_000_000 + n, teacher, rng)
                     document.pop("stored")
                     document["verb"]["id"] = COMPLETED
                     document["object"] = {

@@ -17,6 +17,7 @@ from lti_tool.competencies.clock import as_utc
 from lti_tool.competencies.frameworks_store import framework_version
 from lti_tool.competencies.mapping_setup import trellis_source_id
 from lti_tool.competencies.overview import CohortRow, EstimateRow, EvidenceRow, TeacherOverview
+from lti_tool.lrs.statement_store import actor_among
 from lti_tool.models.competencies import EstimateRecord, EvidenceRecord, StoredFramework
 from lti_tool.models.identity import Person
 from lti_tool.models.lrs import Statement
@@ -170,7 +171,7 @@ def cohort_overview(
     for start in range(0, len(people), 500):
         chunk = people[start : start + 500]
         own = select(Statement.person_id, func.max(Statement.timestamp), func.count()).where(
-            Statement.person_id.in_(chunk), Statement.voided.is_(False)
+            actor_among(chunk), Statement.voided.is_(False)
         )
         if trellis is not None:
             own = own.where(Statement.source_id != trellis)

@@ -1,7 +1,7 @@
 """Replay: recompute evidence, estimates and trajectories from the statement log.
 
-Statements are the source of truth. A rebuild reads them teacher by teacher (the
-``(person_id, seq)`` index), maps them with the active rule sets (or a rule-set version under
+Statements are the source of truth. A rebuild reads them teacher by teacher (through the agent
+index, `actor_among`), maps them with the active rule sets (or a rule-set version under
 trial), and rewrites the projections of the chosen scopes. The same log and configuration always
 give the same rows (`dump_projection` shows it byte for byte). A dry run writes nothing and
 reports whose levels would change.
@@ -43,8 +43,10 @@ from lti_tool.competencies.projection import (
     statement_input,
     time_form,
 )
+from lti_tool.lrs.statement_store import actor_among
 from lti_tool.models.competencies import EstimateRecord, EvidenceRecord, TrajectoryPointRecord
-from lti_tool.models.lrs import Statement
+from lti_tool.models.identity import PersonIdentifier
+from lti_tool.models.lrs import Statement, StatementAgent
 
 PEOPLE_PER_BATCH = 500
 
@@ -82,13 +84,26 @@ class RebuildReport:
 
 
 def people_with_statements(session: Session) -> list[str]:
-    """Every person who is the actor of a stored statement, sorted."""
+    """Every person who is the actor of a stored statement, sorted.
+
+    One probe of the agent index a known identifier (see `actor_among`), not a walk of the log.
+    """
+    own_statement = (
+        select(StatementAgent.statement_seq)
+        .join(Statement, Statement.seq == StatementAgent.statement_seq)
+        .where(
+            StatementAgent.agent_key == PersonIdentifier.key,
+            StatementAgent.direct.is_(True),
+            Statement.person_id == PersonIdentifier.person_id,
+        )
+        .exists()
+    )
     return list(
         session.scalars(
-            select(Statement.person_id)
-            .where(Statement.person_id.is_not(None))
-            .group_by(Statement.person_id)
-            .order_by(Statement.person_id)
+            select(PersonIdentifier.person_id)
+            .where(own_statement)
+            .group_by(PersonIdentifier.person_id)
+            .order_by(PersonIdentifier.person_id)
         )
     )
 
@@ -312,7 +327,7 @@ def rebuild_people(
     # Core, not the ORM: plain column rows need none of its loading machinery.
     result = session.connection().execute(
         select(*STATEMENT_COLUMNS)
-        .where(Statement.person_id.in_(people))
+        .where(actor_among(people))
         .order_by(Statement.person_id, Statement.seq)
     )
     for raw in result:

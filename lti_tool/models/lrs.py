@@ -54,7 +54,6 @@ class Statement(Base):
     __table_args__ = (
         Index("ix_xapi_statements_verb_seq", "verb_id", "seq"),
         Index("ix_xapi_statements_registration_seq", "registration", "seq"),
-        Index("ix_xapi_statements_person_seq", "person_id", "seq"),
         Index("ix_xapi_statements_source_seq", "source_id", "seq"),
         # Only voiding statements: almost every row has no voids_id, and with a full index
         # PostgreSQL's generic plan for "voids_id IN (100 ids)" scanned the table (0.5 s a
@@ -70,6 +69,8 @@ class Statement(Base):
     seq: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("xapi_sources.id"))
+    # The actor's person. Not indexed: statements of a person are found through the agent
+    # index (`lti_tool.lrs.statement_store.actor_among`).
     person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
     verb_id: Mapped[str] = mapped_column(String(IRI_LENGTH))
     activity_id: Mapped[str | None] = mapped_column(String(IRI_LENGTH))
