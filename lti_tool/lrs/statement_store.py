@@ -155,6 +155,8 @@ class StatementStore:
         already_voided = self._ids_voided_by_stored_statements(sql, ids)
         seqs = self._next_positions(sql, len(rows))
         as_time = sql.binder(_STATEMENTS.c.stored)  # the same DateTime type as `timestamp`
+        # A batch's rows share one `stored` time: bind each distinct one once, not once a row.
+        stored_as = {stored: as_time(stored) for stored in {row.stored for row in rows}}
         sql.insert_many(
             _STATEMENTS,
             _STATEMENT_COLUMNS,
@@ -170,7 +172,7 @@ class StatementStore:
                     row.keys.voided_statement_id,
                     row.keys.voided_statement_id is None
                     and row.keys.statement_id in already_voided,
-                    as_time(row.stored),
+                    stored_as[row.stored],
                     as_time(row.timestamp),
                     row.document,
                 )
