@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from lti_tool.committed_memo import PEOPLE
 from lti_tool.db import insert_ignoring_conflicts
 from lti_tool.driver_sql import DriverSQL
-from lti_tool.identity_cache import known_people, remember_on_commit
 from lti_tool.models.identity import Person, PersonIdentifier
 
 
@@ -45,7 +45,7 @@ def resolve_people(
     wanted = set(keys)
     if not wanted:
         return {}
-    found = known_people(session, wanted)
+    found = PEOPLE.known(session, wanted)
     if len(found) == len(wanted):
         return found
     looked_up = _existing(session, wanted - found.keys())
@@ -77,7 +77,7 @@ def resolve_people(
             created.update(_existing(session, taken_meanwhile))
         found.update(created)
         looked_up.update(created)
-    remember_on_commit(session, looked_up)
+    PEOPLE.remember_on_commit(session, looked_up)
     return found
 
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 import lti_tool.models  # noqa: F401  (registers every table)
 from lti_tool import create_app
+from lti_tool.committed_memo import forget_all
 from lti_tool.db import Base, database
-from lti_tool.identity_cache import forget_all
 from lti_tool.settings import Environment, Settings
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
@@ -75,8 +75,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture(autouse=True)
-def _no_remembered_people() -> None:
-    """Each test starts with no person ids remembered from another test's database."""
+def _nothing_remembered() -> None:
+    """Each test starts with no person ids or index numbers remembered from another test's
+    database."""
     forget_all()
 
 

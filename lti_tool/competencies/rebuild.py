@@ -46,7 +46,7 @@ from lti_tool.competencies.projection import (
 from lti_tool.lrs.statement_store import actor_among
 from lti_tool.models.competencies import EstimateRecord, EvidenceRecord, TrajectoryPointRecord
 from lti_tool.models.identity import PersonIdentifier
-from lti_tool.models.lrs import Statement, StatementAgent
+from lti_tool.models.lrs import AgentKey, Statement, StatementAgent
 
 PEOPLE_PER_BATCH = 500
 
@@ -90,9 +90,10 @@ def people_with_statements(session: Session) -> list[str]:
     """
     own_statement = (
         select(StatementAgent.statement_seq)
+        .join(AgentKey, AgentKey.id == StatementAgent.agent_key_id)
         .join(Statement, Statement.seq == StatementAgent.statement_seq)
         .where(
-            StatementAgent.agent_key == PersonIdentifier.key,
+            AgentKey.key == PersonIdentifier.key,
             StatementAgent.direct.is_(True),
             Statement.person_id == PersonIdentifier.person_id,
         )

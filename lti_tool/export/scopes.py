@@ -18,7 +18,7 @@ from lti_tool.export.filters import (
 )
 from lti_tool.models.competencies import Programme, ProgrammeContext, ProgrammeMember
 from lti_tool.models.export import RemoteLrs
-from lti_tool.models.lrs import Source, Statement, StatementActivity
+from lti_tool.models.lrs import ActivityIri, Source, Statement, StatementActivity
 
 #: ``ProgrammeContext.kind`` of a course named by its activity IRI.
 COURSE_CONTEXT = "course"
@@ -71,9 +71,9 @@ def statement_facts(
     activities: dict[int, set[str]] = defaultdict(set)
     if with_details:
         for seq, activity in session.execute(
-            select(StatementActivity.statement_seq, StatementActivity.activity_id).where(
-                StatementActivity.statement_seq.in_(list(seqs))
-            )
+            select(StatementActivity.statement_seq, ActivityIri.iri)
+            .join(ActivityIri, ActivityIri.id == StatementActivity.activity_iri_id)
+            .where(StatementActivity.statement_seq.in_(list(seqs)))
         ):
             activities[seq].add(activity)
     return {

@@ -26,7 +26,7 @@ from lti_tool.lrs.document_resources import parse_agent_parameter
 from lti_tool.lrs.protocol import XapiRequest, bad_request, json_response
 from lti_tool.lrs.statements import Caller
 from lti_tool.models.identity import Person, PersonIdentifier
-from lti_tool.models.lrs import IRI_LENGTH, Statement, StatementActivity
+from lti_tool.models.lrs import IRI_LENGTH, ActivityIri, Statement, StatementActivity
 from xapi.syntax import is_iri
 
 #: How many of the newest statements mentioning an activity its definition is merged from.
@@ -148,7 +148,8 @@ def _statements_mentioning(session: Session, activity_id: str, source_id: int | 
     query = (
         select(Statement.document)
         .join(StatementActivity, StatementActivity.statement_seq == Statement.seq)
-        .where(StatementActivity.activity_id == activity_id, Statement.voided.is_(False))
+        .join(ActivityIri, ActivityIri.id == StatementActivity.activity_iri_id)
+        .where(ActivityIri.iri == activity_id, Statement.voided.is_(False))
         .order_by(StatementActivity.statement_seq.desc())
         .limit(DEFINITION_STATEMENTS)
     )

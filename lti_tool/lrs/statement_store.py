@@ -14,8 +14,18 @@ from sqlalchemy import ColumnElement, Table, and_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from lti_tool.driver_sql import DriverSQL
+from lti_tool.lrs.index_key_ids import (
+    ACTIVITY_IRIS,
+    AGENT_KEYS,
+    BatchKeyIds,
+    all_ids,
+    batch_values,
+    known_batch_ids,
+    known_id,
+)
 from lti_tool.models.identity import PersonIdentifier
 from lti_tool.models.lrs import (
+    AgentKey,
     OutboxEntry,
     Statement,
     StatementActivity,
@@ -59,7 +69,8 @@ def actor_among(people: Sequence[str]) -> ColumnElement[bool]:
     """
     direct_rows = (
         select(StatementAgent.statement_seq)
-        .join(PersonIdentifier, PersonIdentifier.key == StatementAgent.agent_key)
+        .join(AgentKey, AgentKey.id == StatementAgent.agent_key_id)
+        .join(PersonIdentifier, PersonIdentifier.key == AgentKey.key)
         .where(PersonIdentifier.person_id.in_(people), StatementAgent.direct.is_(True))
     )
     return and_(Statement.seq.in_(direct_rows), Statement.person_id.in_(people))
@@ -99,6 +110,14 @@ class StatementFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class _FilterIds:
+    """The index numbers of a query's agent and activity filters (None: no such filter)."""
+
+    agent: int | None
+    activity: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredStatement:
     """A statement read back: its position in the log, stored time and stored JSON."""
 
@@ -135,7 +154,14 @@ class StatementStore:
         )
         return set(rows)
 
-    def insert(self, rows: Sequence[StatementRow], *, source_id: int, now: datetime) -> None:
+    def insert(
+        self,
+        rows: Sequence[StatementRow],
+        *,
+        source_id: int,
+        now: datetime,
+        known: BatchKeyIds | None = None,
+    ) -> None:
         """Insert statements, their index rows and one outbox entry per consumer; apply voiding.
 
         A voiding statement voids its target if the target is stored and is not itself a
@@ -147,6 +173,9 @@ class StatementStore:
         are taken before the insert — on SQLite the next ones after the highest (the caller holds
         the writer lock; a writer that did not would make the insert fail and be retried), on
         PostgreSQL from the table's sequence.
+
+        ``known``: the numbers of the batch's agent keys and activity IRIs found before the
+        writer lock (:func:`known_batch_ids`); only the others are looked up or numbered here.
         """
         if not rows:
             return
@@ -179,18 +208,21 @@ class StatementStore:
                 for seq, row in zip(seqs, rows, strict=True)
             ],
         )
-        agent_rows: list[tuple[int, str, bool]] = []
-        activity_rows: list[tuple[int, str, bool]] = []
+        agent_ids, activity_ids = self._key_ids(rows, known)
+        agent_rows: list[tuple[int, int, bool]] = []
+        activity_rows: list[tuple[int, int, bool]] = []
         references: list[tuple[int, str]] = []
         for seq, row in zip(seqs, rows, strict=True):
             keys = row.keys
-            agent_rows.extend(_index_rows(seq, keys.agents, keys.related_agents))
+            agent_rows.extend(_index_rows(seq, agent_ids, keys.agents, keys.related_agents))
             direct_activity = (keys.activity,) if keys.activity else ()
-            activity_rows.extend(_index_rows(seq, direct_activity, keys.related_activities))
+            activity_rows.extend(
+                _index_rows(seq, activity_ids, direct_activity, keys.related_activities)
+            )
             if keys.statement_ref is not None:
                 references.append((seq, keys.statement_ref))
-        sql.insert_many(_AGENTS, ("statement_seq", "agent_key", "direct"), agent_rows)
-        sql.insert_many(_ACTIVITIES, ("statement_seq", "activity_id", "direct"), activity_rows)
+        sql.insert_many(_AGENTS, ("statement_seq", "agent_key_id", "direct"), agent_rows)
+        sql.insert_many(_ACTIVITIES, ("statement_seq", "activity_iri_id", "direct"), activity_rows)
         sql.insert_many(_REFERENCES, ("statement_seq", "target_id"), references)
         batch = json.dumps(seqs, separators=(",", ":"))
         enqueued_at = sql.binder(_OUTBOX.c.enqueued_at)(now)
@@ -208,6 +240,17 @@ class StatementStore:
                 .where(Statement.id.in_(targets), Statement.voids_id.is_(None))
                 .values(voided=True)
             )
+
+    def _key_ids(
+        self, rows: Sequence[StatementRow], known: BatchKeyIds | None
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        if known is None:
+            known = known_batch_ids(self._session, (row.keys for row in rows))
+        agents, activities = batch_values(row.keys for row in rows)
+        return (
+            all_ids(self._session, AGENT_KEYS, agents, known.agents),
+            all_ids(self._session, ACTIVITY_IRIS, activities, known.activities),
+        )
 
     @staticmethod
     def _next_positions(sql: DriverSQL, count: int) -> list[int]:
@@ -277,24 +320,45 @@ class StatementStore:
         Conditions for StatementRefs"), though its own properties do not; those come from a
         second query over the (small) reference table, and the two pages are merged.
         """
+        ids = self._filter_ids(query)
+        if ids is None:
+            return []
         page = self._page(
-            query, limit, *_property_conditions(query, Statement, skip=_driving_filter(query))
+            query,
+            ids,
+            limit,
+            *_property_conditions(query, ids, Statement, skip=_driving_filter(query)),
         )
         if _has_property_filter(query):
             target = aliased(Statement)
             refers_to_match = Statement.seq.in_(
                 select(StatementReference.statement_seq)
                 .join(target, target.id == StatementReference.target_id)
-                .where(*_property_conditions(query, target))
+                .where(*_property_conditions(query, ids, target))
             )
             page = _merge(
-                page, self._page(query, limit, refers_to_match, driven=False), query, limit
+                page, self._page(query, ids, limit, refers_to_match, driven=False), query, limit
             )
         return page
+
+    def _filter_ids(self, query: StatementFilter) -> _FilterIds | None:
+        """The index numbers of the agent and activity filters; None when a filter names a
+        value no stored statement mentions (then nothing matches)."""
+        agent = activity = None
+        if query.agent is not None:
+            agent = known_id(self._session, AGENT_KEYS, query.agent)
+            if agent is None:
+                return None
+        if query.activity is not None:
+            activity = known_id(self._session, ACTIVITY_IRIS, query.activity)
+            if activity is None:
+                return None
+        return _FilterIds(agent=agent, activity=activity)
 
     def _page(
         self,
         query: StatementFilter,
+        ids: _FilterIds,
         limit: int,
         *match: ColumnElement[bool],
         driven: bool = True,
@@ -307,12 +371,12 @@ class StatementStore:
         driver = _driving_filter(query) if driven else None
         if driver is not None:
             index, key, wanted, related = (
-                (StatementAgent, StatementAgent.agent_key, query.agent, query.related_agents)
+                (StatementAgent, StatementAgent.agent_key_id, ids.agent, query.related_agents)
                 if driver == "agent"
                 else (
                     StatementActivity,
-                    StatementActivity.activity_id,
-                    query.activity,
+                    StatementActivity.activity_iri_id,
+                    ids.activity,
                     query.related_activities,
                 )
             )
@@ -351,10 +415,11 @@ def _merge(
 
 
 def _index_rows(
-    seq: int, direct: Iterable[str], related: Iterable[str]
-) -> list[tuple[int, str, bool]]:
-    direct_set = set(direct)
-    return [(seq, key, key in direct_set) for key in sorted(direct_set.union(related))]
+    seq: int, ids: dict[str, int], direct: Iterable[str], related: Iterable[str]
+) -> list[tuple[int, int, bool]]:
+    direct_ids = {ids[value] for value in direct}
+    every_id = direct_ids.union(ids[value] for value in related)
+    return [(seq, number, number in direct_ids) for number in sorted(every_id)]
 
 
 def _has_property_filter(query: StatementFilter) -> bool:
@@ -374,6 +439,7 @@ def _driving_filter(query: StatementFilter) -> Literal["agent", "activity"] | No
 
 def _property_conditions(
     query: StatementFilter,
+    ids: _FilterIds,
     statement: type[Statement],
     *,
     skip: Literal["agent", "activity"] | None = None,
@@ -385,8 +451,10 @@ def _property_conditions(
     planners drive from the index; ``EXISTS`` made SQLite walk every statement instead.
     """
     conditions: list[ColumnElement[bool]] = []
-    if skip != "agent" and query.agent is not None:
-        agents = select(StatementAgent.statement_seq).where(StatementAgent.agent_key == query.agent)
+    if skip != "agent" and ids.agent is not None:
+        agents = select(StatementAgent.statement_seq).where(
+            StatementAgent.agent_key_id == ids.agent
+        )
         if not query.related_agents:
             agents = agents.where(StatementAgent.direct.is_(True))
         conditions.append(statement.seq.in_(agents))
@@ -397,7 +465,7 @@ def _property_conditions(
             conditions.append(
                 statement.seq.in_(
                     select(StatementActivity.statement_seq).where(
-                        StatementActivity.activity_id == query.activity
+                        StatementActivity.activity_iri_id == ids.activity
                     )
                 )
             )

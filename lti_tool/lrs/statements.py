@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lti_tool.db import serialized_writes
 from lti_tool.identity import resolve_people
 from lti_tool.lrs.attachments import check_attachments, store_attachments
+from lti_tool.lrs.index_key_ids import BatchKeyIds, known_batch_ids
 from lti_tool.lrs.statement_store import StatementRow, StatementStore
 from xapi import json_codec
 from xapi.attachments import AttachmentPart
@@ -109,12 +110,20 @@ def store_statements(
         )
         for position, statement in enumerate(batch)
     ]
+    # Index numbers never change once committed, so they are found before the writer lock;
+    # only values no statement mentioned before are numbered under it.
+    known = known_batch_ids(session, (item.keys for item in prepared))
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             # Only database work under the writer lock: everything above ran concurrently.
             with serialized_writes(session):
                 ids = _store_prepared(
-                    session, prepared, caller=caller, now=now, optimistic=attempt == 1
+                    session,
+                    prepared,
+                    caller=caller,
+                    now=now,
+                    optimistic=attempt == 1,
+                    known=known,
                 )
                 store_attachments(session, contents)
                 session.commit()
@@ -171,6 +180,7 @@ def _store_prepared(
     caller: Caller,
     now: datetime,
     optimistic: bool,
+    known: BatchKeyIds,
 ) -> list[str]:
     """Store the statements not stored yet; return every id in order.
 
@@ -214,6 +224,7 @@ def _store_prepared(
             ],
             source_id=caller.source_id,
             now=now,
+            known=known,
         )
     return [str(item.statement["id"]) for item in prepared]
 

@@ -6,6 +6,8 @@ from lti_tool.models import export as export  # registers the LRS export tables
 from lti_tool.models.cache import CacheEntry
 from lti_tool.models.identity import Person, PersonIdentifier
 from lti_tool.models.lrs import (
+    ActivityIri,
+    AgentKey,
     Attachment,
     Document,
     OutboxEntry,
@@ -18,6 +20,8 @@ from lti_tool.models.lrs import (
 from lti_tool.models.lti import LtiDeployment, LtiPlatform, LtiSigningKey  # noqa: F401
 
 __all__ = [
+    "ActivityIri",
+    "AgentKey",
     "Attachment",
     "Base",
     "CacheEntry",

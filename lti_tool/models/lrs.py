@@ -82,6 +82,31 @@ class Statement(Base):
     document: Mapped[str] = mapped_column(Text)
 
 
+class AgentKey(Base):
+    """An agent key (``xapi.indexing.agent_key``) that stored statements mention, numbered.
+
+    The agent index holds the number, not the text: a key is some 40 bytes and a statement has
+    two or three agent rows, each written into two B-trees under the writer lock. Keys are
+    never deleted or changed, so a process may remember the numbers it has seen committed
+    (:mod:`lti_tool.committed_memo`).
+    """
+
+    __tablename__ = "xapi_agent_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(AGENT_KEY_LENGTH), unique=True)
+
+
+class ActivityIri(Base):
+    """An activity IRI that stored statements mention, numbered for the activity index (an IRI
+    is some 60–100 bytes and a statement has three activity rows; see :class:`AgentKey`)."""
+
+    __tablename__ = "xapi_activity_iris"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iri: Mapped[str] = mapped_column(String(IRI_LENGTH), unique=True)
+
+
 #: The two index tables are clustered on their primary key on SQLite (``WITHOUT ROWID``): with a
 #: rowid, each row was a table entry *and* a primary-key entry, three B-tree inserts a row with
 #: the key index, for some five rows a statement (bench/README.md).
@@ -94,14 +119,14 @@ class StatementAgent(Base):
     __tablename__ = "xapi_statement_agents"
     __table_args__ = (
         # ``direct`` too, so that the plain ``agent`` filter need not visit the rows.
-        Index("ix_xapi_statement_agents_key_seq_direct", "agent_key", "statement_seq", "direct"),
+        Index("ix_xapi_statement_agents_key_seq_direct", "agent_key_id", "statement_seq", "direct"),
         _CLUSTERED_ON_SQLITE,
     )
 
     statement_seq: Mapped[int] = mapped_column(
         ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
     )
-    agent_key: Mapped[str] = mapped_column(String(AGENT_KEY_LENGTH), primary_key=True)
+    agent_key_id: Mapped[int] = mapped_column(ForeignKey("xapi_agent_keys.id"), primary_key=True)
     direct: Mapped[bool] = mapped_column(Boolean)
 
 
@@ -117,7 +142,10 @@ class StatementActivity(Base):
     __tablename__ = "xapi_statement_activities"
     __table_args__ = (
         Index(
-            "ix_xapi_statement_activities_id_seq_direct", "activity_id", "statement_seq", "direct"
+            "ix_xapi_statement_activities_id_seq_direct",
+            "activity_iri_id",
+            "statement_seq",
+            "direct",
         ),
         _CLUSTERED_ON_SQLITE,
     )
@@ -125,7 +153,9 @@ class StatementActivity(Base):
     statement_seq: Mapped[int] = mapped_column(
         ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
     )
-    activity_id: Mapped[str] = mapped_column(String(IRI_LENGTH), primary_key=True)
+    activity_iri_id: Mapped[int] = mapped_column(
+        ForeignKey("xapi_activity_iris.id"), primary_key=True
+    )
     direct: Mapped[bool] = mapped_column(Boolean)
 
 

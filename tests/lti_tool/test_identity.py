@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool import driver_sql, identity
+from lti_tool.committed_memo import PEOPLE, forget_all
 from lti_tool.db import database
 from lti_tool.identity import account_key, resolve_people
-from lti_tool.identity_cache import forget_all, known_people
 from lti_tool.models.identity import Person
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -40,11 +40,11 @@ def test_people_are_remembered_once_their_transaction_commits(app: Flask) -> Non
     key = account_key(MOODLE, "7")
     session = _session(app)
     person_id = resolve_people(session, [key], now=NOW)[key]
-    assert known_people(session, [key]) == {}  # not yet committed
+    assert PEOPLE.known(session, [key]) == {}  # not yet committed
 
     session.commit()
 
-    assert known_people(session, [key]) == {key: person_id}
+    assert PEOPLE.known(session, [key]) == {key: person_id}
     session.close()
 
 
@@ -55,7 +55,7 @@ def test_people_created_by_a_transaction_that_rolls_back_are_not_remembered(app:
     session.rollback()
     session.commit()  # a later, empty commit must not bring the rolled-back person back
 
-    assert known_people(session, [key]) == {}
+    assert PEOPLE.known(session, [key]) == {}
     session.close()
 
 
@@ -67,7 +67,7 @@ def test_a_savepoint_rolled_back_forgets_what_was_pending(app: Flask) -> None:
     savepoint.rollback()
     session.commit()
 
-    assert known_people(session, [key]) == {}
+    assert PEOPLE.known(session, [key]) == {}
     session.close()
 
 

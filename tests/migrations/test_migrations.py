@@ -60,29 +60,40 @@ def test_upgrade_after_downgrade_base_rebuilds_the_schema(database_url: str) -> 
     assert set(Base.metadata.tables) <= tables
 
 
-def _index_rows(database_url: str) -> dict[str, list[tuple[object, ...]]]:
+#: Index rows as (statement position, agent key or activity IRI, direct), whatever the revision.
+_TEXT_INDEX_ROWS = {
+    "xapi_statement_agents": "SELECT statement_seq, agent_key, direct FROM xapi_statement_agents",
+    "xapi_statement_activities": (
+        "SELECT statement_seq, activity_id, direct FROM xapi_statement_activities"
+    ),
+}
+_NUMBERED_INDEX_ROWS = {
+    "xapi_statement_agents": (
+        "SELECT a.statement_seq, k.key, a.direct FROM xapi_statement_agents a "
+        "JOIN xapi_agent_keys k ON k.id = a.agent_key_id"
+    ),
+    "xapi_statement_activities": (
+        "SELECT a.statement_seq, i.iri, a.direct FROM xapi_statement_activities a "
+        "JOIN xapi_activity_iris i ON i.id = a.activity_iri_id"
+    ),
+}
+
+
+def _index_rows(database_url: str, *, numbered: bool) -> dict[str, list[tuple[object, ...]]]:
+    queries = _NUMBERED_INDEX_ROWS if numbered else _TEXT_INDEX_ROWS
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
             return {
-                table: [
-                    tuple(row)
-                    for row in connection.execute(
-                        text(f"SELECT statement_seq, {key}, direct FROM {table} ORDER BY 1, 2")
-                    )
-                ]
-                for table, key in (
-                    ("xapi_statement_agents", "agent_key"),
-                    ("xapi_statement_activities", "activity_id"),
-                )
+                table: [tuple(row) for row in connection.execute(text(f"{query} ORDER BY 1, 2"))]
+                for table, query in queries.items()
             }
     finally:
         engine.dispose()
 
 
-def test_0007_keeps_every_index_row_both_ways(database_url: str) -> None:
-    """The upgrade to 0007 copies the index tables on SQLite; nothing may be lost either way."""
-    migrate.upgrade(database_url, "0006")
+def _store_two_statements_with_text_index_rows(database_url: str) -> None:
+    """Two statements and their index rows, as revisions 0002–0008 keep them."""
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
@@ -118,17 +129,62 @@ def test_0007_keeps_every_index_row_both_ways(database_url: str) -> None:
             )
     finally:
         engine.dispose()
-    before = _index_rows(database_url)
 
-    migrate.upgrade(database_url)
-    after_upgrade = _index_rows(database_url)
+
+def test_0007_keeps_every_index_row_both_ways(database_url: str) -> None:
+    """The upgrade to 0007 copies the index tables on SQLite; nothing may be lost either way."""
+    migrate.upgrade(database_url, "0006")
+    _store_two_statements_with_text_index_rows(database_url)
+    before = _index_rows(database_url, numbered=False)
+
+    migrate.upgrade(database_url, "0008")
+    after_upgrade = _index_rows(database_url, numbered=False)
     migrate.downgrade(database_url, "0006")
-    after_downgrade = _index_rows(database_url)
+    after_downgrade = _index_rows(database_url, numbered=False)
 
     assert len(before["xapi_statement_agents"]) == 3
     assert len(before["xapi_statement_activities"]) == 3
     assert after_upgrade == before
     assert after_downgrade == before
+
+
+def test_0009_numbers_every_index_key_and_keeps_every_row_both_ways(database_url: str) -> None:
+    migrate.upgrade(database_url, "0008")
+    _store_two_statements_with_text_index_rows(database_url)
+    before = _index_rows(database_url, numbered=False)
+
+    migrate.upgrade(database_url, "0009")
+    after_upgrade = _index_rows(database_url, numbered=True)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            agent_keys = connection.execute(text("SELECT count(*) FROM xapi_agent_keys")).scalar()
+            iris = connection.execute(text("SELECT count(*) FROM xapi_activity_iris")).scalar()
+    finally:
+        engine.dispose()
+    migrate.downgrade(database_url, "0008")
+    after_downgrade = _index_rows(database_url, numbered=False)
+
+    assert len(before["xapi_statement_agents"]) == 3
+    assert after_upgrade == before
+    assert (agent_keys, iris) == (2, 2), "each distinct key is numbered once"
+    assert after_downgrade == before
+
+
+def test_0009_numbers_continue_after_the_copied_ones(database_url: str) -> None:
+    """A key numbered after the upgrade gets a fresh number (PostgreSQL's sequence too)."""
+    migrate.upgrade(database_url, "0008")
+    _store_two_statements_with_text_index_rows(database_url)
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO xapi_agent_keys (key) VALUES ('openid:x')"))
+            numbers = connection.execute(text("SELECT id FROM xapi_agent_keys")).scalars().all()
+    finally:
+        engine.dispose()
+
+    assert len(set(numbers)) == 3
 
 
 def test_0007_clusters_the_index_tables_on_sqlite(database_url: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from lti_tool.lrs.index_key_ids import ACTIVITY_IRIS, AGENT_KEYS, all_ids
 from lti_tool.lrs.statement_store import StatementFilter, StatementStore
 
 MODULE = "https://moodle.example/mod/quiz/view.php?id=7"
@@ -36,11 +37,22 @@ def sql_run(session: Session) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", remember)
 
 
+def numbered(session: Session) -> Session:
+    """The session, with AGENT and MODULE numbered as if a statement had mentioned them."""
+    all_ids(session, AGENT_KEYS, [AGENT], {})
+    all_ids(session, ACTIVITY_IRIS, [MODULE], {})
+    return session
+
+
+def page_queries(seen: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [(sql, parameters) for sql, parameters in seen if "FROM xapi_statements" in sql]
+
+
 def plan_of(session: Session, query: StatementFilter) -> str:
     """SQLite's plan for the page query that ``query`` runs, one step a line."""
     with sql_run(session) as seen:
         StatementStore(session).query(query, limit=100)
-    statement, parameters = seen[0]
+    statement, parameters = page_queries(seen)[0]
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
@@ -53,7 +65,26 @@ def plan_of(session: Session, query: StatementFilter) -> str:
 def sqlite_session(db_session: Session) -> Session:
     if db_session.get_bind().dialect.name != "sqlite":
         pytest.skip("query plans are checked on SQLite")
-    return db_session
+    return numbered(db_session)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        StatementFilter(agent="mbox:mailto:nobody@example.org"),
+        StatementFilter(agent="mbox:mailto:nobody@example.org", related_agents=True),
+        StatementFilter(activity="https://example.org/never-mentioned"),
+        StatementFilter(agent=AGENT, activity="https://example.org/never-mentioned"),
+    ],
+)
+def test_a_filter_on_a_value_no_statement_mentions_reads_no_statements(
+    db_session: Session, query: StatementFilter
+) -> None:
+    with sql_run(numbered(db_session)) as seen:
+        page = StatementStore(db_session).query(query, limit=100)
+
+    assert page == []
+    assert page_queries(seen) == []
 
 
 @pytest.mark.parametrize("related", [False, True])
