@@ -73,35 +73,31 @@ def upgrade() -> None:
             f'INSERT INTO {spec.numbers} ("{spec.number_value}") '
             f'SELECT DISTINCT {spec.text_column} FROM {spec.table} ORDER BY 1'
         )
-        old = _set_aside(spec)
-        _create_index_table(spec, numbered=True)
-        op.execute(
-            f'INSERT INTO {spec.table} (statement_seq, {spec.number_column}, direct) '
-            f'SELECT o.statement_seq, n.id, o.direct FROM {old} o '
-            f'JOIN {spec.numbers} n ON n."{spec.number_value}" = o.{spec.text_column} '
-            'ORDER BY 1, 2'
-        )
-        op.drop_table(old)
-        op.create_index(
-            spec.index, spec.table, [spec.number_column, 'statement_seq', 'direct'], unique=False
-        )
+        _rewrite(spec, numbered=True)
 
 
 def downgrade() -> None:
     for spec in _INDEX_TABLES:
-        old = _set_aside(spec)
-        _create_index_table(spec, numbered=False)
-        op.execute(
-            f'INSERT INTO {spec.table} (statement_seq, {spec.text_column}, direct) '
-            f'SELECT o.statement_seq, n."{spec.number_value}", o.direct FROM {old} o '
-            f'JOIN {spec.numbers} n ON n.id = o.{spec.number_column} '
-            'ORDER BY 1, 2'
-        )
-        op.drop_table(old)
+        _rewrite(spec, numbered=False)
         op.drop_table(spec.numbers)
-        op.create_index(
-            spec.index, spec.table, [spec.text_column, 'statement_seq', 'direct'], unique=False
-        )
+
+
+def _rewrite(spec: _IndexTable, *, numbered: bool) -> None:
+    """Copy the index table into a new one whose key column is the number (or the text)."""
+    old = _set_aside(spec)
+    _create_index_table(spec, numbered=numbered)
+    number, text = 'n.id', f'n."{spec.number_value}"'
+    if numbered:  # each row takes its text's number
+        new_key, old_key, value, match = spec.number_column, spec.text_column, number, text
+    else:  # each row takes its number's text
+        new_key, old_key, value, match = spec.text_column, spec.number_column, text, number
+    op.execute(
+        f'INSERT INTO {spec.table} (statement_seq, {new_key}, direct) '
+        f'SELECT o.statement_seq, {value}, o.direct FROM {old} o '
+        f'JOIN {spec.numbers} n ON {match} = o.{old_key} ORDER BY 1, 2'
+    )
+    op.drop_table(old)
+    op.create_index(spec.index, spec.table, [new_key, 'statement_seq', 'direct'], unique=False)
 
 
 def _set_aside(spec: _IndexTable) -> str:
