@@ -30,8 +30,14 @@ from xapi.syntax import parse_timestamp
 from xapi.validation import validate_statement, validate_statements
 from xapi.versions import XapiVersion
 
-#: Longest indexed value (an IRI or agent key) this store accepts, in characters.
+#: Longest verb or activity IRI this store indexes, in characters and in bytes of UTF-8 (an
+#: index key on PostgreSQL holds at most 2,704 bytes; a Chinese character is three).
 MAX_INDEXED_LENGTH = 1000
+MAX_INDEXED_BYTES = 2000
+
+#: Longest agent identifier (``xapi.indexing.agent_key``) this store indexes, in characters:
+#: ``person_identifiers.key`` holds 512.
+MAX_AGENT_KEY_LENGTH = 512
 
 #: Passes at storing a batch: optimistic, then looked up, then looked up once more for an id
 #: that a concurrent request stored in between (PostgreSQL; SQLite writers queue).
@@ -230,15 +236,34 @@ def _store_prepared(
 
 
 def _check_indexable(keys: IndexKeys, index: int) -> None:
-    values = [keys.verb, keys.activity, *keys.related_agents, *keys.related_activities]
-    for value in values:
-        if value is not None and len(value) > MAX_INDEXED_LENGTH:
-            raise StatementValidationError(
-                [
-                    Problem(
-                        f"[{index}]",
-                        f"an identifier longer than {MAX_INDEXED_LENGTH} "
-                        "characters cannot be stored by this LRS",
-                    )
-                ]
+    iris = (
+        (f"[{index}].verb.id", (keys.verb,)),
+        (f"[{index}].object.id", () if keys.activity is None else (keys.activity,)),
+        (f"[{index}]", keys.related_activities),  # context activities, a SubStatement's
+    )
+    problems = [
+        Problem(
+            path,
+            f"an identifier longer than {MAX_INDEXED_LENGTH} characters or "
+            f"{MAX_INDEXED_BYTES} bytes of UTF-8 cannot be stored by this LRS",
+        )
+        for path, values in iris
+        if any(_too_long_an_iri(value) for value in values)
+    ][:1]
+    if not problems and any(len(key) > MAX_AGENT_KEY_LENGTH for key in keys.related_agents):
+        problems.append(
+            Problem(
+                f"[{index}]",
+                f"an agent identifier longer than {MAX_AGENT_KEY_LENGTH} characters "
+                "cannot be stored by this LRS",
             )
+        )
+    if problems:
+        raise StatementValidationError(problems)
+
+
+def _too_long_an_iri(value: str) -> bool:
+    # Up to a quarter of the byte limit in characters, no text can exceed it: skip the encoding.
+    return len(value) > MAX_INDEXED_LENGTH or (
+        len(value) > MAX_INDEXED_BYTES // 4 and len(value.encode()) > MAX_INDEXED_BYTES
+    )
