@@ -47,6 +47,10 @@ from xapi.validation.parameters import validate_agent_parameter
 MAX_DOCUMENT_ID_LENGTH = IRI_LENGTH
 #: Longest Content-Type kept (the column's width).
 MAX_CONTENT_TYPE_LENGTH = 255
+#: Most bytes of UTF-8 that a document's activityId, agent identifier and stateId / profileId
+#: may take together: they are one unique index key, and PostgreSQL holds at most 2,704 bytes
+#: a key (longer ones were a 503 there).
+MAX_DOCUMENT_KEY_BYTES = 2400
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +222,20 @@ def _path(xapi_request: XapiRequest) -> str:
 def _key(spec: DocumentResource, xapi_request: XapiRequest) -> DocumentKey:
     values = _parameters(xapi_request, spec.key_parameters() | {spec.id_parameter})
     scope = _scope(spec, values, xapi_request, any_registration=False)
-    return DocumentKey(scope, _document_id(spec, values))
+    document_id = _document_id(spec, values)
+    parts = (scope.activity_id, scope.agent_key, document_id)
+    if sum(len(part.encode()) for part in parts) > MAX_DOCUMENT_KEY_BYTES:
+        named = [name for name, used in _KEY_NAMES if getattr(spec, used)]
+        raise bad_request(
+            spec.id_parameter,
+            f"with {' and '.join(named)}, longer than {MAX_DOCUMENT_KEY_BYTES} bytes of UTF-8, "
+            "which this LRS cannot store",
+        )
+    return DocumentKey(scope, document_id)
+
+
+#: The parameters besides the document id in a document's key, and the flag that says so.
+_KEY_NAMES = (("activityId", "activity"), ("agent", "agent"))
 
 
 def _scope(

@@ -1,5 +1,5 @@
-"""Identifiers up to the store's limit are stored and found; longer ones are a 400 naming the
-field — never a 500 from a database index that cannot hold them.
+"""Identifiers and document keys up to the store's limit are stored and found; longer ones are
+a 400 naming the field — never a 500 (or 503) from a database index that cannot hold them.
 
 PostgreSQL's B-tree holds at most 2,704 bytes a key, and a thousand Chinese characters are
 3,000 bytes in UTF-8, so the limit counts bytes as well as characters. (Before the limit, such
@@ -13,10 +13,14 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
+from lti_tool.lrs.document_resources import MAX_DOCUMENT_KEY_BYTES
 from lti_tool.lrs.statements import MAX_AGENT_KEY_LENGTH, MAX_INDEXED_BYTES, MAX_INDEXED_LENGTH
 from lti_tool.models.lrs import Statement
 from tests.lti_tool.lrs.conftest import MOODLE, XapiClient, moodle_statement
+from tests.lti_tool.lrs.test_documents import LEARNER, STATE, problems, request
+from xapi.indexing import agent_key
 
 _PREFIX = f"{MOODLE}/mod/page/view.php?title="
 
@@ -103,3 +107,40 @@ def test_an_agent_identifier_longer_than_the_limit_is_400(
     (problem,) = response.json["error"]["problems"]  # type: ignore[index]
     assert problem.startswith("[0]")
     assert _stored(db_session) == 0
+
+
+def _document(xapi: XapiClient, activity: str, state_id: str = "progress") -> TestResponse:
+    return request(
+        xapi,
+        "PUT",
+        STATE,
+        {"activityId": activity, "agent": LEARNER, "stateId": state_id},
+        {"page": 3},
+    )
+
+
+def test_a_document_key_up_to_the_limit_is_stored_and_read_back(xapi: XapiClient) -> None:
+    agent_bytes = len(agent_key(LEARNER).encode())  # type: ignore[union-attr]
+    activity = _chinese_iri(MAX_DOCUMENT_KEY_BYTES - agent_bytes - len(b"progress"))
+
+    assert _document(xapi, activity).status_code == 204
+    read = request(
+        xapi, "GET", STATE, {"activityId": activity, "agent": LEARNER, "stateId": "progress"}
+    )
+    assert read.status_code == 200
+    assert read.json == {"page": 3}
+
+
+def test_a_longer_document_key_is_400_naming_the_parameters(xapi: XapiClient) -> None:
+    """Before the limit, PostgreSQL refused the index row and the client was told 503, "try
+    again shortly" — which it would, forever."""
+    agent_bytes = len(agent_key(LEARNER).encode())  # type: ignore[union-attr]
+    activity = _chinese_iri(MAX_DOCUMENT_KEY_BYTES - agent_bytes - len(b"progress") + 1)
+
+    response = _document(xapi, activity)
+
+    assert response.status_code == 400
+    assert problems(response) == [
+        f"stateId: with activityId and agent, longer than {MAX_DOCUMENT_KEY_BYTES} bytes of "
+        "UTF-8, which this LRS cannot store"
+    ]
