@@ -17,25 +17,30 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from lti_tool.committed_memo import CommittedMemo
+from lti_tool.db import insert_ignoring_conflicts
 from lti_tool.driver_sql import DriverSQL
 from lti_tool.models.lrs import ActivityIri, AgentKey
 from xapi.indexing import IndexKeys
 
-#: Values a look-up or insert sends at once (SQLite allows 32,766 parameters a statement).
+#: Values a look-up sends at once (SQLite allows 32,766 parameters a statement).
 _CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Numbering:
-    """One of the two numbered sets of values: its table, value column and memory."""
+    """One of the two numbered sets of values: its model, value column and memory."""
 
-    table: Table
+    model: type[AgentKey] | type[ActivityIri]
     column: str
     memo: CommittedMemo[int]
 
+    @property
+    def table(self) -> Table:
+        return cast(Table, self.model.__table__)
 
-AGENT_KEYS = Numbering(cast(Table, AgentKey.__table__), "key", CommittedMemo("agent keys"))
-ACTIVITY_IRIS = Numbering(cast(Table, ActivityIri.__table__), "iri", CommittedMemo("activity IRIs"))
+
+AGENT_KEYS = Numbering(AgentKey, "key", CommittedMemo("agent keys"))
+ACTIVITY_IRIS = Numbering(ActivityIri, "iri", CommittedMemo("activity IRIs"))
 
 
 class BatchKeyIds(NamedTuple):
@@ -94,21 +99,17 @@ def all_ids(
     missing = sorted(value for value in set(values) if value not in known)
     if not missing:
         return known
-    sql = DriverSQL(session)
-    numbered: dict[str, int] = {}
-    for start in range(0, len(missing), _CHUNK):
-        chunk = missing[start : start + _CHUNK]
-        rows = sql.fetch(
-            f'INSERT INTO {numbering.table.name} ("{numbering.column}") '
-            f"VALUES {', '.join(['(' + sql.markers(1) + ')'] * len(chunk))} "
-            f'ON CONFLICT ("{numbering.column}") DO NOTHING '
-            f'RETURNING "{numbering.column}", id',
-            chunk,
-        )
-        numbered.update((value, int(number)) for value, number in rows)
+    table = numbering.table
+    inserted = session.execute(
+        insert_ignoring_conflicts(session, numbering.model, [numbering.column]).returning(
+            table.c[numbering.column], table.c.id
+        ),
+        [{numbering.column: value} for value in missing],
+    )
+    numbered = {value: int(number) for value, number in inserted}
     taken_meanwhile = [value for value in missing if value not in numbered]
     if taken_meanwhile:
-        numbered.update(_look_up(sql, numbering, taken_meanwhile))
+        numbered.update(_look_up(DriverSQL(session), numbering, taken_meanwhile))
     numbering.memo.remember_on_commit(session, numbered)
     return {**known, **numbered}
 

@@ -20,8 +20,8 @@ from lti_tool.lrs.index_key_ids import (
     BatchKeyIds,
     all_ids,
     batch_values,
-    known_batch_ids,
     known_id,
+    known_ids,
 )
 from lti_tool.models.identity import PersonIdentifier
 from lti_tool.models.lrs import (
@@ -175,7 +175,7 @@ class StatementStore:
         PostgreSQL from the table's sequence.
 
         ``known``: the numbers of the batch's agent keys and activity IRIs found before the
-        writer lock (:func:`known_batch_ids`); only the others are looked up or numbered here.
+        writer lock (``known_batch_ids``); only the others are looked up or numbered here.
         """
         if not rows:
             return
@@ -244,9 +244,12 @@ class StatementStore:
     def _key_ids(
         self, rows: Sequence[StatementRow], known: BatchKeyIds | None
     ) -> tuple[dict[str, int], dict[str, int]]:
-        if known is None:
-            known = known_batch_ids(self._session, (row.keys for row in rows))
         agents, activities = batch_values(row.keys for row in rows)
+        if known is None:
+            known = BatchKeyIds(
+                agents=known_ids(self._session, AGENT_KEYS, agents),
+                activities=known_ids(self._session, ACTIVITY_IRIS, activities),
+            )
         return (
             all_ids(self._session, AGENT_KEYS, agents, known.agents),
             all_ids(self._session, ACTIVITY_IRIS, activities, known.activities),
