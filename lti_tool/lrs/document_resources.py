@@ -225,17 +225,15 @@ def _key(spec: DocumentResource, xapi_request: XapiRequest) -> DocumentKey:
     document_id = _document_id(spec, values)
     parts = (scope.activity_id, scope.agent_key, document_id)
     if sum(len(part.encode()) for part in parts) > MAX_DOCUMENT_KEY_BYTES:
-        named = [name for name, used in _KEY_NAMES if getattr(spec, used)]
+        named = [
+            name for name, used in (("activityId", spec.activity), ("agent", spec.agent)) if used
+        ]
         raise bad_request(
             spec.id_parameter,
             f"with {' and '.join(named)}, longer than {MAX_DOCUMENT_KEY_BYTES} bytes of UTF-8, "
             "which this LRS cannot store",
         )
     return DocumentKey(scope, document_id)
-
-
-#: The parameters besides the document id in a document's key, and the flag that says so.
-_KEY_NAMES = (("activityId", "activity"), ("agent", "agent"))
 
 
 def _scope(

@@ -241,25 +241,19 @@ def _check_indexable(keys: IndexKeys, index: int) -> None:
         (f"[{index}].object.id", () if keys.activity is None else (keys.activity,)),
         (f"[{index}]", keys.related_activities),  # context activities, a SubStatement's
     )
-    problems = [
-        Problem(
-            path,
-            f"an identifier longer than {MAX_INDEXED_LENGTH} characters or "
-            f"{MAX_INDEXED_BYTES} bytes of UTF-8 cannot be stored by this LRS",
-        )
-        for path, values in iris
-        if any(_too_long_an_iri(value) for value in values)
-    ][:1]
-    if not problems and any(len(key) > MAX_AGENT_KEY_LENGTH for key in keys.related_agents):
-        problems.append(
-            Problem(
-                f"[{index}]",
-                f"an agent identifier longer than {MAX_AGENT_KEY_LENGTH} characters "
-                "cannot be stored by this LRS",
+    for path, values in iris:
+        if any(_too_long_an_iri(value) for value in values):
+            rule = (
+                f"an identifier longer than {MAX_INDEXED_LENGTH} characters or "
+                f"{MAX_INDEXED_BYTES} bytes of UTF-8 cannot be stored by this LRS"
             )
+            raise StatementValidationError([Problem(path, rule)])
+    if any(len(key) > MAX_AGENT_KEY_LENGTH for key in keys.related_agents):
+        rule = (
+            f"an agent identifier longer than {MAX_AGENT_KEY_LENGTH} characters "
+            "cannot be stored by this LRS"
         )
-    if problems:
-        raise StatementValidationError(problems)
+        raise StatementValidationError([Problem(f"[{index}]", rule)])
 
 
 def _too_long_an_iri(value: str) -> bool:
