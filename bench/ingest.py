@@ -62,14 +62,18 @@ SHAPES = [
 ]
 
 
-def moodle_statement(n: int) -> dict[str, Any]:
-    """The n-th synthetic statement, shaped like logstore_xapi's quiz/assign/attendance output."""
+def moodle_statement(n: int, *, client_id: bool = False) -> dict[str, Any]:
+    """The n-th synthetic statement, shaped like logstore_xapi's quiz/assign/attendance output.
+
+    Like Moodle's log store it carries no id, so the LRS assigns one; ``client_id`` gives it a
+    random (version 4) id as cmi5 content and most activity providers do.
+    """
     teacher = n % TEACHERS
     course = (n // 7) % COURSES
     module = (n // 3) % MODULES_PER_COURSE
     verb, activity_type, module_path = SHAPES[n % len(SHAPES)]
-    return {
-        "id": str(uuid.uuid4()),
+    statement: dict[str, Any] = {"id": str(uuid.uuid4())} if client_id else {}
+    return statement | {
         "actor": {"name": f"教师{teacher}", "account": {"homePage": MOODLE, "name": str(teacher)}},
         "verb": {"id": verb, "display": {"en": verb.rsplit("/", 1)[1]}},
         "object": {
@@ -381,9 +385,14 @@ def time_queries(port: int, auth: str, database: str, stored: int, rounds: int) 
     return runs
 
 
-def bodies_for(start: int, count: int, batch: int) -> list[bytes]:
+def bodies_for(start: int, count: int, batch: int, *, client_ids: bool) -> list[bytes]:
     return [
-        json.dumps([moodle_statement(n) for n in range(i, min(i + batch, start + count))]).encode()
+        json.dumps(
+            [
+                moodle_statement(n, client_id=client_ids)
+                for n in range(i, min(i + batch, start + count))
+            ]
+        ).encode()
         for i in range(start, start + count, batch)
     ]
 
@@ -426,7 +435,10 @@ def bench_database(
                     print(f"[{name}] filling the store to {fill:,} statements …", flush=True)
                     started = time.perf_counter()
                     post_all(
-                        port, auth, bodies_for(counter.take(missing), missing, 500), args.clients
+                        port,
+                        auth,
+                        bodies_for(counter.take(missing), missing, 500, client_ids=args.client_ids),
+                        args.clients,
                     )
                     print(f"[{name}]   filled in {time.perf_counter() - started:.0f} s", flush=True)
                     if name == "postgres":
@@ -434,7 +446,9 @@ def bench_database(
                 queries.extend(time_queries(port, auth, name, counter.next, args.query_rounds))
                 for batch in args.batches:
                     count = args.statements if batch > 1 else args.statements // 10
-                    bodies = bodies_for(counter.take(count), count, batch)
+                    bodies = bodies_for(
+                        counter.take(count), count, batch, client_ids=args.client_ids
+                    )
                     server_before, client_before = server.cpu_seconds(), own_cpu_seconds()
                     database_before = database_cpu_seconds()
                     seconds, latencies = post_all(port, auth, bodies, args.clients)
@@ -491,12 +505,21 @@ def main() -> None:
     parser.add_argument("--query-rounds", type=int, default=30, help="GETs timed per kind")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client connections")
     parser.add_argument(
+        "--client-ids",
+        action="store_true",
+        help="statements carry random ids (as from cmi5 content); by default none, as from Moodle",
+    )
+    parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     args = parser.parse_args()
 
     results: list[Run] = []
     queries: list[QueryRun] = []
+    print(
+        "statement ids:",
+        "random (version 4), sent by the client" if args.client_ids else "none sent (as Moodle)",
+    )
     print(
         "| database | stored before | batch | statements | statements/s | p50 ms | p99 ms "
         "| server CPU µs/statement | client CPU µs/statement | database CPU µs/statement |"
@@ -531,6 +554,7 @@ def main() -> None:
             [
                 {
                     "database": r.database,
+                    "client_ids": args.client_ids,
                     "stored_before": r.stored_before,
                     "batch": r.batch,
                     "statements": r.statements,

@@ -5,20 +5,16 @@ A pure function: the clock, the credential's authority and the id generator are 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from xapi.statement_ids import time_ordered_id
 from xapi.syntax import format_timestamp, parse_timestamp
 from xapi.versions import XapiVersion
 
 #: Data 2.4.10: "If not provided, the LRS MUST set version to 1.0.0" (2.0: "2.0.0").
 DEFAULT_STATEMENT_VERSION = {XapiVersion.V1_0_3: "1.0.0", XapiVersion.V2_0_0: "2.0.0"}
-
-
-def _new_statement_id() -> str:
-    return str(uuid.uuid4())
 
 
 def normalise_statement(
@@ -27,11 +23,12 @@ def normalise_statement(
     stored: datetime,
     authority: Mapping[str, Any],
     version: XapiVersion = XapiVersion.V1_0_3,
-    new_id: Callable[[], str] = _new_statement_id,
+    new_id: Callable[[], str] = time_ordered_id,
 ) -> dict[str, Any]:
     """Return the statement as the LRS will store it; the input is never mutated.
 
-    - ``id``: kept, or a new UUID when missing (Data 2.4.1).
+    - ``id``: kept, or a new UUID when missing (Data 2.4.1), time-ordered
+      (:mod:`xapi.statement_ids`).
     - ``stored``: the given moment, always set by the LRS (Data 2.4.8).
     - ``timestamp``: defaults to ``stored`` (Data 2.4.7); under 2.0 converted to UTC.
     - ``authority``: always the credential's, never trusted from the body (Data 2.4.9).

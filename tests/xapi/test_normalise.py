@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from tests.xapi.builders import full_statement, load_data, substatement
 from xapi.normalise import normalise_statement, timestamp_in_utc
+from xapi.syntax import is_uuid
 from xapi.versions import XapiVersion
 
 STORED = datetime(2026, 3, 20, 8, 0, 0, 250000, tzinfo=UTC)
@@ -29,11 +30,12 @@ def test_missing_id_is_assigned() -> None:
     assert _normalise(statement)["id"] == FIXED_ID
 
 
-def test_default_id_source_makes_uuid4() -> None:
-    """Data 2.4.1: generated ids are UUIDs (version 4 here)."""
+def test_default_id_source_makes_time_ordered_uuids() -> None:
+    """Data 2.4.1: generated ids are UUIDs (version 7 here: xapi.statement_ids)."""
     statement = load_data("moodle_attendance.json")
     normalised = normalise_statement(statement, stored=STORED, authority=AUTHORITY)
-    assert normalised["id"][14] == "4"
+    assert is_uuid(normalised["id"])
+    assert normalised["id"][14] == "7"
 
 
 def test_existing_id_is_kept() -> None:
