@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from lti_tool.sqlite_foreign_keys import restore_foreign_key_checks
 from lti_tool.sqlite_wal import (
     checkpoints_deferred,
     complete_checkpoint_if_due,
@@ -64,6 +65,7 @@ def make_engine(database_url: str, **options: Any) -> Engine:
             database_url, connect_args={"timeout": 30, "check_same_thread": False}, **options
         )
         manage_checkpoints(engine)
+        restore_foreign_key_checks(engine)
         return engine
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 5)

@@ -19,6 +19,7 @@ from lti_tool.identity import resolve_people
 from lti_tool.lrs.attachments import check_attachments, store_attachments
 from lti_tool.lrs.index_key_ids import BatchKeyIds, known_batch_ids
 from lti_tool.lrs.statement_store import StatementRow, StatementStore
+from lti_tool.sqlite_foreign_keys import skip_foreign_key_checks
 from xapi import json_codec
 from xapi.attachments import AttachmentPart
 from xapi.comparison import statements_match
@@ -123,6 +124,8 @@ def store_statements(
         try:
             # Only database work under the writer lock: everything above ran concurrently.
             with serialized_writes(session):
+                # What a batch refers to exists by construction (lti_tool.sqlite_foreign_keys).
+                skip_foreign_key_checks(session)
                 ids = _store_prepared(
                     session,
                     prepared,
