@@ -57,11 +57,13 @@ def configure_connection(dbapi_connection: Any, record: ConnectionPoolEntry) -> 
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Ingest alone skips the checks in its own transactions (lti_tool.sqlite_foreign_keys).
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
-        # Statement ids are random UUIDs, so index inserts land on random pages: with SQLite's
-        # default 2 MB cache, ingest slowed as the store grew. 64 MB of cache and memory-mapped
+        # Index inserts land on pages all over (ids sent by clients are random UUIDs; agents and
+        # activities interleave): with SQLite's default 2 MB cache, ingest slowed as the store
+        # grew. 64 MB of cache and memory-mapped
         # reads keep the hot index pages close.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=1073741824")
