@@ -63,8 +63,7 @@ def configure_connection(dbapi_connection: Any, record: ConnectionPoolEntry) -> 
         cursor.execute("PRAGMA busy_timeout=30000")
         # Index inserts land on pages all over (ids sent by clients are random UUIDs; agents and
         # activities interleave): with SQLite's default 2 MB cache, ingest slowed as the store
-        # grew. 64 MB of cache and memory-mapped
-        # reads keep the hot index pages close.
+        # grew. 64 MB of cache and memory-mapped reads keep the hot index pages close.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=1073741824")
         # Checkpoints are this module's job (see the module docstring).
