@@ -484,6 +484,21 @@ def analyze(url: str) -> None:
     print("[postgres]   analyzed (autovacuum's work on a production server)", flush=True)
 
 
+def calibration_seconds() -> float:
+    """Seconds this machine takes for 10 million Python additions, best of three.
+
+    The figures of a run only mean something next to this one: the shared host's speed has varied
+    up to twofold between sessions, so compare runs only at a similar calibration."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def _numbers(value: str) -> list[int]:
     return [int(item) for item in value.split(",")]
 
@@ -493,13 +508,11 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument(
         "--fill",
-        type=lambda v: [int(x) for x in v.split(",")],
+        type=_numbers,
         default=[0, 1_000_000],
         help="store sizes to measure at, comma separated (default 0,1000000)",
     )
-    parser.add_argument(
-        "--batches", type=lambda v: [int(x) for x in v.split(",")], default=[1, 30, 100]
-    )
+    parser.add_argument("--batches", type=_numbers, default=[1, 30, 100])
     parser.add_argument("--statements", type=int, default=30_000, help="statements per measurement")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--query-rounds", type=int, default=30, help="GETs timed per kind")
@@ -516,6 +529,8 @@ def main() -> None:
 
     results: list[Run] = []
     queries: list[QueryRun] = []
+    calibration_before = calibration_seconds()
+    print(f"machine: 10M Python additions in {calibration_before:.2f} s (best of 3)")
     print(
         "statement ids:",
         "random (version 4), sent by the client" if args.client_ids else "none sent (as Moodle)",
@@ -546,6 +561,11 @@ def main() -> None:
     print("|---|---:|---|---:|---:|")
     for query in queries:
         print(query.row())
+    calibration_after = calibration_seconds()
+    print(
+        f"machine: 10M Python additions in {calibration_before:.2f} s before, "
+        f"{calibration_after:.2f} s after"
+    )
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -555,6 +575,7 @@ def main() -> None:
                 {
                     "database": r.database,
                     "client_ids": args.client_ids,
+                    "calibration_s": [round(calibration_before, 2), round(calibration_after, 2)],
                     "stored_before": r.stored_before,
                     "batch": r.batch,
                     "statements": r.statements,
