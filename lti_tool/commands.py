@@ -8,7 +8,9 @@ import click
 from flask.cli import AppGroup
 
 from lti_tool import migrate
+from lti_tool.db import database
 from lti_tool.instance import ensure_instance
+from lti_tool.integrity import dangling_references
 from lti_tool.settings import current_settings, instance_path_from_env
 
 
@@ -59,6 +61,23 @@ def db_downgrade(revision: str) -> None:
 def db_current() -> None:
     """Print the revision the database is at."""
     click.echo(migrate.current_revision(current_settings().database_url) or "base")
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Check that every reference between stored rows holds; exit 1 naming any that does not.
+
+    Ingest does not have the database check the references it writes (they hold by
+    construction), so this is how to confirm it — after a restore, for instance."""
+    with database().session_scope() as session:
+        dangling = dangling_references(session)
+    if not dangling:
+        click.echo("every reference holds")
+        return
+    for reference, count in dangling.items():
+        rows = "1 row refers" if count == 1 else f"{count} rows refer"
+        click.echo(f"{reference}: {rows} to no row", err=True)
+    raise SystemExit(1)
 
 
 def register_core_commands(app_cli: click.Group) -> None:

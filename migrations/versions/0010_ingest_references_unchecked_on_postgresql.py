@@ -12,7 +12,7 @@ The references hold by construction: ingest writes a statement, its index rows a
 in one transaction, takes the numbers and people it refers to there or from committed rows, and
 nothing deletes statements, people, sources or numbers. The models keep the keys (so the test
 suite, which builds its schema from them, checks every reference it writes), and
-``lti_tool.lrs.integrity.dangling_references`` finds any that does not hold. SQLite keeps the
+``lti_tool.integrity.dangling_references`` finds any that does not hold. SQLite keeps the
 constraints; its ingest skips their look-ups in its own transaction
 (``lti_tool.sqlite_foreign_keys``).
 

@@ -75,6 +75,38 @@ def test_db_upgrade_creates_the_schema(runner: FlaskCliRunner, settings: Setting
     assert current.output.strip() not in {"", "base"}
 
 
+def test_db_check_says_every_reference_holds(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["db", "check"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "every reference holds"
+
+
+def test_db_check_names_a_dangling_reference_and_fails(
+    runner: FlaskCliRunner, settings: Settings
+) -> None:
+    engine = make_engine(settings.database_url)
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")  # outside a transaction
+            connection.commit()
+        else:  # the suite's schema comes from the models, with every key
+            connection.exec_driver_sql(
+                "ALTER TABLE xapi_statement_refs "
+                "DROP CONSTRAINT fk_xapi_statement_refs_statement_seq_xapi_statements"
+            )
+        connection.exec_driver_sql(
+            "INSERT INTO xapi_statement_refs (statement_seq, target_id) VALUES (42, 'gone')"
+        )
+        connection.commit()
+    engine.dispose()
+
+    result = runner.invoke(args=["db", "check"])
+
+    assert result.exit_code == 1
+    assert "xapi_statement_refs.statement_seq: 1 row refers to no row" in result.output
+
+
 @pytest.mark.slow
 def test_trellis_help_lists_every_command_group(tmp_path: Path) -> None:
     result = _trellis(

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from lti_tool.db import Database, make_engine
-from lti_tool.lrs.integrity import dangling_references
+from lti_tool.integrity import dangling_references
 from lti_tool.lrs.sources import add_source
 from lti_tool.models.lrs import Statement
 from tests.live_server import LiveServer, live_server

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from lti_tool.db import Database, make_engine
-from lti_tool.lrs.integrity import dangling_references
+from lti_tool.integrity import dangling_references
 from lti_tool.lrs.sources import add_source
 from tests.live_server import live_server
 from tests.lti_tool.lrs.conftest import moodle_statement

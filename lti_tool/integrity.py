@@ -4,7 +4,7 @@ Ingest does not have the database check the references of the rows it writes: SQ
 its look-ups inside the ingest transaction (:mod:`lti_tool.sqlite_foreign_keys`), and on
 PostgreSQL those keys carry no constraint since migration 0010 (each was a trigger and a row
 lock per row). The references hold by construction; this is how to see that they do — after a
-restore, say, or in the tests that hammer ingest.
+restore, say (``trellis db check``), or in the tests that hammer ingest.
 """
 
 from __future__ import annotations
