@@ -10,13 +10,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import cast
 
+from sqlalchemy import String, Table
 from sqlalchemy.orm import Session
 
 from lti_tool.committed_memo import PEOPLE
 from lti_tool.db import insert_ignoring_conflicts
 from lti_tool.driver_sql import DriverSQL
 from lti_tool.models.identity import Person, PersonIdentifier
+
+_NAME_LENGTH = cast(String, cast(Table, Person.__table__).c.display_name.type).length or 0
 
 
 def account_key(home_page: str, name: str) -> str:
@@ -57,7 +61,7 @@ def resolve_people(
         session.execute(
             insert_ignoring_conflicts(session, Person, ["id"]),
             [
-                {"id": person_id, "display_name": names.get(key), "created_at": now}
+                {"id": person_id, "display_name": _display_name(names.get(key)), "created_at": now}
                 for key, person_id in new_people.items()
             ],
         )
@@ -79,6 +83,11 @@ def resolve_people(
         looked_up.update(created)
     PEOPLE.remember_on_commit(session, looked_up)
     return found
+
+
+def _display_name(name: str | None) -> str | None:
+    """A name as a person's label: an xAPI actor's name has no length limit, the column has."""
+    return None if name is None else name[:_NAME_LENGTH]
 
 
 def _existing(session: Session, keys: set[str]) -> dict[str, str]:

@@ -111,3 +111,18 @@ def test_a_key_another_process_created_meanwhile_resolves_to_that_person(
 
     assert ours == theirs
     assert len(looks) == 2
+
+
+def test_new_people_get_their_names_cut_to_the_column(app: Flask) -> None:
+    keys = [account_key(MOODLE, str(n)) for n in range(3)]
+    names = {keys[0]: "李华", keys[1]: "王" * 300}
+    with database(app).session_scope() as session:
+        people = resolve_people(session, keys, now=NOW, display_names=names)
+    with database(app).session_scope() as session:
+        stored = {
+            person.id: person.display_name
+            for person in session.scalars(select(Person).where(Person.id.in_(people.values())))
+        }
+
+    # An xAPI actor's name has no length limit; the label keeps the first 255 characters.
+    assert stored == {people[keys[0]]: "李华", people[keys[1]]: "王" * 255, people[keys[2]]: None}
