@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
 from competency_models.frameworks import FrameworkImportError
 from competency_models.inference import InferenceError, method_from_config
@@ -33,6 +34,7 @@ from lti_tool.competencies.projection_dump import dump_projection
 from lti_tool.competencies.rebuild import people_with_statements, rebuild
 from lti_tool.db import database
 from lti_tool.settings import current_settings
+from lti_tool.stopping import StopRequest
 
 logger = logging.getLogger("trellis.competencies")
 
@@ -341,30 +343,40 @@ def competencies_process(once: bool) -> None:
 @click.option("--batch", default=50, show_default=True, help="Outbox entries per transaction.")
 @click.option("--max-idle", type=float, help="Stop after this many idle seconds (tests).")
 def competencies_worker(interval: float, batch: int, max_idle: float | None) -> None:
-    """Process queued statements as they arrive (stop with Ctrl-C or SIGTERM).
+    """Process queued statements as they arrive (Ctrl-C or SIGTERM stop it after the batch).
 
     On PostgreSQL run as many as needed (entries are claimed with SKIP LOCKED); on SQLite run
     one.
     """
     factory = database().sessionmaker
+    stop = StopRequest()
+    with stop.on_signals():
+        _process_until_stopped(factory, stop, interval=interval, batch=batch, max_idle=max_idle)
+
+
+def _process_until_stopped(
+    factory: sessionmaker[Session],
+    stop: StopRequest,
+    *,
+    interval: float,
+    batch: int,
+    max_idle: float | None,
+) -> None:
     idle_since = time.monotonic()
-    try:
-        while True:
-            try:
-                done = process_pending(factory, home_page=system_home_page(), limit=batch)
-            except DBAPIError as error:
-                # A lock timeout or a lost connection: the entries stay queued; try again.
-                logger.warning("competency batch failed, will retry: %s", error.orig)
-                time.sleep(interval)
-                continue
-            if done:
-                idle_since = time.monotonic()
-                continue
-            if max_idle is not None and time.monotonic() - idle_since >= max_idle:
-                return
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        return
+    while not stop.requested():
+        try:
+            done = process_pending(factory, home_page=system_home_page(), limit=batch)
+        except DBAPIError as error:
+            # A lock timeout or a lost connection: the entries stay queued; try again.
+            logger.warning("competency batch failed, will retry: %s", error.orig)
+            stop.wait(interval)
+            continue
+        if done:
+            idle_since = time.monotonic()
+            continue
+        if max_idle is not None and time.monotonic() - idle_since >= max_idle:
+            return
+        stop.wait(interval)
 
 
 @competencies_cli.command("rebuild")

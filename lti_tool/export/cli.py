@@ -234,8 +234,7 @@ def export_worker(
         current_settings().secret_key,
         _worker_options(poll_interval, backoff_base, backoff_cap, timeout),
     )
-    worker.install_signal_handlers()
-    worker.run_forever()
+    worker.run_until_signalled()
 
 
 @export_cli.command("run")

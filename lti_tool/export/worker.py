@@ -11,13 +11,10 @@ worker deliver at a time; a second one waits for it.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import FrameType
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +23,7 @@ from lti_tool.db import serialized_writes, sqlite_file_lock
 from lti_tool.export.backoff import Backoff
 from lti_tool.export.delivery import ClientPool, RoundReport, deliver_round, ready_remote_ids
 from lti_tool.export.fanout import fan_out
+from lti_tool.stopping import StopRequest
 
 logger = logging.getLogger("trellis.export")
 
@@ -76,7 +74,7 @@ class ExportWorker:
         self._options = options or WorkerOptions()
         self._clock = clock
         self._clients = ClientPool(secret_key, timeout=self._options.timeout)
-        self._stop = threading.Event()
+        self._stop = StopRequest()
 
     def close(self) -> None:
         """Close the connections to the LRSs."""
@@ -84,13 +82,13 @@ class ExportWorker:
 
     def stop(self) -> None:
         """Ask the loop to end after the batch in flight."""
-        self._stop.set()
+        self._stop.request()
 
     def step(self) -> RunTotals:
         """Fan out the whole outbox, then one round for every ready target."""
         totals = RunTotals()
         with self._single_worker_on_sqlite():
-            while not self._stop.is_set():
+            while not self._stop.requested():
                 fanned = self._fan_out_once()
                 totals.fanned_out += fanned
                 if fanned < self._options.fan_out_limit:
@@ -98,7 +96,7 @@ class ExportWorker:
             with self._sessions() as session:
                 remote_ids = ready_remote_ids(session, self._clock())
             for remote_id in remote_ids:
-                if self._stop.is_set():
+                if self._stop.requested():
                     break
                 with self._sessions() as session:
                     report = deliver_round(
@@ -118,7 +116,7 @@ class ExportWorker:
         """Repeat steps until one sends and fans out nothing (what cron wants)."""
         totals = RunTotals()
         try:
-            while not self._stop.is_set():
+            while not self._stop.requested():
                 step = self.step()
                 totals.fanned_out += step.fanned_out
                 totals.sent += step.sent
@@ -137,7 +135,7 @@ class ExportWorker:
         a pause: what was not committed is simply done again, and resending is harmless.
         """
         try:
-            while not self._stop.is_set():
+            while not self._stop.requested():
                 try:
                     step = self.step()
                 except SQLAlchemyError as error:
@@ -149,14 +147,13 @@ class ExportWorker:
         finally:
             self._clients.close()
 
-    def install_signal_handlers(self) -> None:
-        """Stop gracefully on SIGTERM and SIGINT."""
+    def run_until_signalled(self) -> None:
+        """:meth:`run_forever` until SIGTERM or SIGINT, which let the batch in flight finish.
 
-        def handler(_signum: int, _frame: FrameType | None) -> None:
-            self.stop()
-
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
+        See :mod:`lti_tool.stopping` for why the handlers take no lock.
+        """
+        with self._stop.on_signals():
+            self.run_forever()
 
     def _fan_out_once(self) -> int:
         with self._sessions() as session, serialized_writes(session):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,3 +173,31 @@ def test_two_workers_at_once_process_each_entry_exactly_once(
     # The level statements' own entries are processed too, by whichever worker sees them.
     assert sum(counts) >= entries
     assert db_session.scalar(select(func.count()).select_from(EstimateRecord)) == 6
+
+
+def test_sigterm_stops_the_worker_after_its_batch_and_restores_the_old_handler(
+    runner: FlaskCliRunner,
+) -> None:
+    """A service manager stops the worker with SIGTERM: it leaves cleanly (exit 0) instead of
+    dying mid-transaction, and the handler it borrowed goes back."""
+    reached_the_caller: list[int] = []
+
+    def callers_handler(signum: int, _frame: object) -> None:
+        reached_the_caller.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, callers_handler)
+    try:
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        started = time.monotonic()
+        # --max-idle only so that a worker deaf to SIGTERM fails this test instead of hanging it.
+        result = runner.invoke(
+            args=["competencies", "worker", "--interval", "0.05", "--max-idle", "20"]
+        )
+        elapsed = time.monotonic() - started
+        callers_handler_is_back = signal.getsignal(signal.SIGTERM) is callers_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert result.exit_code == 0, result.output
+    assert reached_the_caller == []
+    assert elapsed < 10
+    assert callers_handler_is_back

@@ -38,6 +38,7 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         "TRELLIS_SECRET_KEY": settings.secret_key,
         "TRELLIS_INSTANCE_PATH": str(settings.instance_path),
         "TRELLIS_LOG_LEVEL": "ERROR",
+        "PYTHONFAULTHANDLER": "1",  # SIGABRT prints where each thread is
     }
     trellis = Path(sys.executable).with_name("trellis")
     return subprocess.Popen(
@@ -46,6 +47,17 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def _stderr_once_ended(worker: subprocess.Popen[bytes], timeout: float = 30) -> str:
+    """Wait for a worker told to stop; one that does not is aborted, showing where it hung."""
+    try:
+        _, stderr = worker.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.send_signal(signal.SIGABRT)
+        _, stderr = worker.communicate(timeout=timeout)
+        pytest.fail(f"a worker ignored SIGTERM for {timeout} s:\n{stderr.decode()}")
+    return stderr.decode()
 
 
 @pytest.mark.slow
@@ -72,12 +84,7 @@ def test_two_workers_send_every_statement_to_every_target_exactly_once(
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
-        errors = []
-        for worker in workers:
-            worker.wait(timeout=30)
-            if worker.stderr:
-                errors.append(worker.stderr.read().decode())
-                worker.stderr.close()
+        errors = [_stderr_once_ended(worker) for worker in workers]
     assert all(worker.returncode == 0 for worker in workers), errors
     for peer in three_lrs:
         counts = Counter(peer.received)
