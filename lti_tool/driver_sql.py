@@ -14,6 +14,7 @@ The competency rebuild writes its millions of rows through the same :meth:`Drive
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
+
+#: Parameters in one statement: SQLite allows 32,766, PostgreSQL's protocol 65,535.
+_PARAMETERS_A_STATEMENT = 30_000
 
 #: Rows per ``executemany`` call, so that a rebuild's millions are not one parameter list.
 EXECUTEMANY_CHUNK = 5000
@@ -58,10 +62,22 @@ class DriverSQL:
         return processor if processor is not None else _unchanged
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Every row of a query."""
+        """Every row of a query, planned for the tables as they are now.
+
+        On PostgreSQL the query is never prepared. psycopg prepares a query it has run five
+        times on a connection, and PostgreSQL then keeps one generic plan for it until the
+        table is next analyzed. The look-ups here ask for values in tables that grow from
+        nothing (agent keys, activity IRIs, people's identifiers): a plan cached while such a
+        table was nearly empty scans it whole, and went on doing so as it grew to thousands of
+        rows — at 10,000 new teachers that cost an empty store half its ingest speed
+        (bench/README.md). Planning these small queries afresh costs far less than that.
+        """
         cursor = self._connection.cursor()
         try:
-            self._run(cursor.execute, sql, params)
+            execute: Any = cursor.execute
+            self._run(
+                partial(execute, prepare=False) if self.is_postgresql else execute, sql, params
+            )
             return list(cursor.fetchall())
         finally:
             cursor.close()
@@ -88,6 +104,35 @@ class DriverSQL:
                 self._run(cursor.executemany, sql, rows[start : start + EXECUTEMANY_CHUNK])
         finally:
             cursor.close()
+
+    def insert_new(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        unique: Sequence[str],
+        returning: Sequence[str],
+    ) -> list[tuple[Any, ...]]:
+        """Insert those rows whose ``unique`` columns no stored row holds yet, in one statement
+        a chunk (``INSERT … ON CONFLICT DO NOTHING RETURNING``); the ``returning`` columns of
+        the rows inserted. A row skipped — stored before, or by another writer meanwhile —
+        returns nothing, so the caller looks those up."""
+        if not rows:
+            return []
+        names = ", ".join(columns)
+        tail = f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {', '.join(returning)}"
+        row_markers = f"({self.markers(len(columns))})"
+        chunk = max(1, _PARAMETERS_A_STATEMENT // len(columns))
+        inserted: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            values = ", ".join([row_markers] * len(part))
+            inserted += self.fetch(
+                f"INSERT INTO {table.name} ({names}) VALUES {values} {tail}",
+                [value for row in part for value in row],
+            )
+        return inserted
 
     def _copy(self, sql: str, typed_rows: tuple[list[str], Sequence[Sequence[Any]]]) -> None:
         types, rows = typed_rows

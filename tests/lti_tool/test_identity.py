@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from lti_tool.committed_memo import PEOPLE, forget_all
 from lti_tool.db import database
 from lti_tool.identity import account_key, resolve_people
 from lti_tool.models.identity import Person
+from tests.conftest import postgres_url
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 MOODLE = "https://moodle.example.edu.cn"
@@ -91,7 +93,29 @@ def test_remembered_people_are_resolved_without_asking_the_database(
     assert queries == []
 
 
-def test_a_key_another_process_created_meanwhile_resolves_to_that_person(
+def _people(app: Flask) -> int:
+    with database(app).session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Person)) or 0
+
+
+def test_a_key_stored_by_another_process_resolves_to_that_person_and_adds_no_one(
+    app: Flask,
+) -> None:
+    key = account_key(MOODLE, "7")
+    with database(app).session_scope() as session:
+        theirs = resolve_people(session, [key], now=NOW)[key]
+    forget_all()  # as in another process, which never saw the key
+    before = _people(app)
+
+    with database(app).session_scope() as session:
+        ours = resolve_people(session, [key, account_key(MOODLE, "8")], now=NOW)
+
+    assert ours[key] == theirs
+    assert _people(app) == before + 1
+
+
+@pytest.mark.skipif(postgres_url() is not None, reason="SQLite looks up before it inserts")
+def test_a_key_taken_between_the_look_up_and_the_insert_resolves_to_that_person(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = account_key(MOODLE, "7")
@@ -99,11 +123,11 @@ def test_a_key_another_process_created_meanwhile_resolves_to_that_person(
         theirs = resolve_people(session, [key], now=NOW)[key]
     forget_all()
     existing = identity._existing
-    looks: list[set[str]] = []
+    looks: list[list[str]] = []
 
-    def not_yet_there_at_first_look(session: Session, keys: set[str]) -> dict[str, str]:
+    def not_yet_there_at_first_look(sql: driver_sql.DriverSQL, keys: list[str]) -> dict[str, str]:
         looks.append(keys)
-        return {} if len(looks) == 1 else existing(session, keys)
+        return {} if len(looks) == 1 else existing(sql, keys)
 
     monkeypatch.setattr(identity, "_existing", not_yet_there_at_first_look)
     with database(app).session_scope() as session:
@@ -111,6 +135,33 @@ def test_a_key_another_process_created_meanwhile_resolves_to_that_person(
 
     assert ours == theirs
     assert len(looks) == 2
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="SQLite has one writer at a time")
+def test_two_transactions_creating_the_same_teacher_at_once_make_one_person(app: Flask) -> None:
+    """The second waits for the first's new identifier, finds it taken, and takes its person;
+    the person it had drawn is never inserted."""
+    key = account_key(MOODLE, "42")
+    before = _people(app)
+    first = database(app).sessionmaker()
+    mine = resolve_people(first, [key], now=NOW)[key]
+    theirs: dict[str, str] = {}
+
+    def second() -> None:
+        forget_all()
+        with database(app).session_scope() as session:
+            theirs.update(resolve_people(session, [key], now=NOW))
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    racer.join(timeout=0.5)
+    assert racer.is_alive(), "the second should wait for the first's identifier"
+    first.commit()
+    first.close()
+    racer.join(timeout=10)
+
+    assert theirs == {key: mine}
+    assert _people(app) == before + 1
 
 
 def test_new_people_get_their_names_cut_to_the_column(app: Flask) -> None:

@@ -1,0 +1,52 @@
+"""DriverSQL: look-ups planned for the tables as they are, inserts that skip taken values."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, select, text
+from sqlalchemy.orm import Session
+
+from lti_tool import driver_sql
+from lti_tool.driver_sql import DriverSQL
+from lti_tool.models.lrs import ActivityIri
+from tests.conftest import postgres_url
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="psycopg's prepared statements are PostgreSQL's")
+def test_a_look_up_run_many_times_is_never_prepared(db_session: Session) -> None:
+    """psycopg prepares a query it has run five times, and PostgreSQL then keeps the plan it
+    made while the table was empty: a look-up that must stay an index scan as a table grows
+    from nothing may not be prepared."""
+    sql = DriverSQL(db_session)
+    for _ in range(10):
+        sql.fetch(
+            'SELECT "key", person_id FROM person_identifiers WHERE "key" IN (%s, %s)',
+            ["account:a|1", "account:a|2"],
+        )
+    prepared = db_session.execute(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert [row for row in prepared if "person_identifiers" in row[0]] == []
+
+
+def test_insert_new_inserts_only_values_not_taken_and_returns_what_it_inserted(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(driver_sql, "_PARAMETERS_A_STATEMENT", 2)  # a statement per value
+    table = cast(Table, ActivityIri.__table__)
+    sql = DriverSQL(db_session)
+    first = sql.insert_new(
+        table, ("iri",), [("https://a.example/1",)], unique=("iri",), returning=("iri", "id")
+    )
+    again = sql.insert_new(
+        table,
+        ("iri",),
+        [("https://a.example/1",), ("https://a.example/2",), ("https://a.example/3",)],
+        unique=("iri",),
+        returning=("iri", "id"),
+    )
+
+    assert [iri for iri, _ in first] == ["https://a.example/1"]
+    assert sorted(iri for iri, _ in again) == ["https://a.example/2", "https://a.example/3"]
+    stored = db_session.execute(select(ActivityIri.iri, ActivityIri.id)).all()
+    assert sorted(stored) == sorted(first + again)
