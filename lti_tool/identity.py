@@ -118,14 +118,14 @@ def _create_then_look_up(
     for start in range(0, len(keys), _KEYS_A_STATEMENT):
         part = keys[start : start + _KEYS_A_STATEMENT]
         new_people = [(key, str(uuid.uuid4())) for key in part]
-        identifiers = ", ".join(["(%s, %s, %s)"] * len(part))
-        people = ", ".join(["(%s, %s)"] * len(part))
+        identifiers = ", ".join([f"({sql.markers(3)})"] * len(part))
+        people = ", ".join([f"({sql.markers(2)})"] * len(part))
         rows = sql.fetch(
             f"WITH new_keys AS ("
             f"INSERT INTO {_IDENTIFIERS.name} (key, person_id, created_at) VALUES {identifiers} "
             "ON CONFLICT (key) DO NOTHING RETURNING key, person_id), "
             f"new_people AS (INSERT INTO {_PERSONS.name} (id, display_name, created_at) "
-            "SELECT n.person_id, p.display_name, %s FROM new_keys n "
+            f"SELECT n.person_id, p.display_name, {sql.markers(1)} FROM new_keys n "
             f"JOIN (VALUES {people}) AS p (person_id, display_name) "
             "ON p.person_id = n.person_id) "
             "SELECT key, person_id FROM new_keys",

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from flask.testing import FlaskCliRunner
@@ -49,15 +50,26 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     )
 
 
-def _stderr_once_ended(worker: subprocess.Popen[bytes], timeout: float = 30) -> str:
-    """Wait for a worker told to stop; one that does not is aborted, showing where it hung."""
+class _Ending(NamedTuple):
+    stderr: str
+    hung: bool
+
+
+def _end(worker: subprocess.Popen[bytes], timeout: float = 30) -> _Ending:
+    """Wait for a worker told to stop. One that does not is aborted, so that faulthandler
+    prints where it hung (and killed if even that does not end it); the caller fails the test
+    once every worker is reaped."""
+    try:
+        _, stderr = worker.communicate(timeout=timeout)
+        return _Ending(stderr.decode(), hung=False)
+    except subprocess.TimeoutExpired:
+        worker.send_signal(signal.SIGABRT)
     try:
         _, stderr = worker.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        worker.send_signal(signal.SIGABRT)
-        _, stderr = worker.communicate(timeout=timeout)
-        pytest.fail(f"a worker ignored SIGTERM for {timeout} s:\n{stderr.decode()}")
-    return stderr.decode()
+        worker.kill()
+        _, stderr = worker.communicate()
+    return _Ending(stderr.decode(), hung=True)
 
 
 @pytest.mark.slow
@@ -84,8 +96,10 @@ def test_two_workers_send_every_statement_to_every_target_exactly_once(
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
-        errors = [_stderr_once_ended(worker) for worker in workers]
-    assert all(worker.returncode == 0 for worker in workers), errors
+        endings = [_end(worker) for worker in workers]
+    hung = [ending.stderr for ending in endings if ending.hung]
+    assert not hung, "a worker ignored SIGTERM for 30 s:\n" + "\n".join(hung)
+    assert all(worker.returncode == 0 for worker in workers), [e.stderr for e in endings]
     for peer in three_lrs:
         counts = Counter(peer.received)
         assert set(counts) == set(ids)
