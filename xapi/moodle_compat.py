@@ -20,24 +20,34 @@ _MOODLE_CODE = re.compile(r"([A-Za-z]{2,3})_([A-Za-z]{2})\Z")
 _INTERACTION_COMPONENTS = ("choices", "scale", "source", "target", "steps")
 _CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 # A Moodle code in JSON text is a whole string, "zh_cn", as a key or a value; an underscore
-# written as an escape ("zh\u005fcn") hides from that pattern, so it counts too. Two scans, not
-# one pattern with an alternative: Python's regex engine tried the alternative at every
-# character, which cost 9 us a statement against 2.5 us.
-_MOODLE_CODE_IN_JSON = re.compile(rb'"[A-Za-z]{2,3}_[A-Za-z]{2}"')
-_ESCAPED_UNDERSCORE = (b"\\u005f", b"\\u005F")
+# written as an escape ("zh\u005fcn") hides from that pattern, so it counts too. The scan looks
+# for the code's tail (`_cn"`) first: a pattern that starts with a literal underscore is found
+# at memory speed, while one that starts with the quote is tried at each of JSON's many quotes
+# (60 against 288 us for a batch of 100 Moodle statements; the whole check went from 358 to
+# 122 us). The head of each tail found is then checked in Python; Moodle's text has few.
+_CODE_TAIL = re.compile(rb'_[A-Za-z]{2}"')
+_ESCAPED_UNDERSCORE = re.compile(rb"\\u005[fF]")
+_QUOTE = ord('"')
 
 
 def may_hold_moodle_codes(json_text: bytes) -> bool:
-    """Whether JSON text could hold a Moodle language code at all.
+    """Whether JSON text could hold a Moodle language code at all: a string of two or three
+    ASCII letters, an underscore and two more (``"zh_cn"``), or an escaped underscore.
 
     A scan of the raw text runs in C at memory speed, while :func:`repair_language_codes`
     walks every statement in Python; a batch for which this is False needs no repair. It may
     say True for a batch that needs none (a result response of "ab_cd", say): the repair then
     finds nothing to change.
     """
-    return _MOODLE_CODE_IN_JSON.search(json_text) is not None or any(
-        escape in json_text for escape in _ESCAPED_UNDERSCORE
-    )
+    if _ESCAPED_UNDERSCORE.search(json_text) is not None:
+        return True
+    for tail in _CODE_TAIL.finditer(json_text):
+        underscore = tail.start()
+        for letters in (2, 3):
+            head = underscore - letters
+            if head >= 1 and json_text[head - 1] == _QUOTE and json_text[head:underscore].isalpha():
+                return True
+    return False
 
 
 def rfc5646_from_moodle(code: str) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.xapi.builders import full_statement
 from xapi.moodle_compat import may_hold_moodle_codes, repair_language_codes, rfc5646_from_moodle
@@ -113,3 +116,64 @@ def test_the_text_of_statements_without_moodle_codes_needs_no_repair() -> None:
     statement["result"] = {"response": "snake_case_answer"}  # an underscore, not a code
 
     assert not may_hold_moodle_codes(json.dumps([statement, statement]).encode())
+
+
+#: The definition the scan implements, written plainly: a JSON string of two or three ASCII
+#: letters, an underscore and two letters, or an underscore written as an escape.
+_CODE_STRING = re.compile(rb'"[A-Za-z]{2,3}_[A-Za-z]{2}"')
+
+
+def _holds_a_code_by_definition(text: bytes) -> bool:
+    return _CODE_STRING.search(text) is not None or b"\\u005f" in text or b"\\u005F" in text
+
+
+_FILLER = st.text(alphabet='a"_ é\\', max_size=4)
+_LETTERS = st.one_of(
+    st.text(alphabet="zhZH", min_size=1, max_size=4),  # codes and too short or long ones
+    st.text(alphabet="zh1é", max_size=3),  # a digit or a letter beyond ASCII
+)
+_QUOTE_OR_NOT = st.sampled_from(['"', '"', "", "x"])
+
+
+@st.composite
+def _near_codes(draw: st.DrawFn) -> str:
+    """Text around something shaped like a code — letters, an underscore (or its escape, or a
+    hyphen), letters — each part drawn so that codes and near misses are both common."""
+    separator = draw(st.sampled_from(["_", "_", "_", "\\u005f", "\\u005F", "-", "__"]))
+    return "".join(
+        [
+            draw(_FILLER),
+            draw(_QUOTE_OR_NOT),
+            draw(_LETTERS),
+            separator,
+            draw(_LETTERS),
+            draw(_QUOTE_OR_NOT),
+            draw(_FILLER),
+        ]
+    )
+
+
+@settings(max_examples=500)
+@given(st.lists(_near_codes(), min_size=1, max_size=3).map("".join))
+def test_the_scan_finds_a_code_exactly_when_the_definition_does(text: str) -> None:
+    encoded = text.encode()
+
+    assert may_hold_moodle_codes(encoded) == _holds_a_code_by_definition(encoded)
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        (b'{"language": "zh_cn"}', True),
+        (b'{"display": {"zh_tw": "x"}}', True),
+        (b'"fil_ph"', True),
+        (b'"z_cn"', False),
+        (b'"abcd_cn"', False),
+        (b'"zh_c"', False),
+        (b'zh_cn"', False),
+        (b'"zh_cn', False),
+        (b'"\\\\mod_quiz\\\\event\\\\attempt_submitted"', False),
+    ],
+)
+def test_the_scan_on_examples(text: bytes, holds: bool) -> None:
+    assert may_hold_moodle_codes(text) is holds
