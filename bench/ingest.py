@@ -129,6 +129,9 @@ class Run:
     server_cpu_s: float
     client_cpu_s: float
     database_cpu_s: float | None = None
+    round: int = 1
+    #: 10M Python additions just before this measurement (:func:`calibration_seconds`).
+    calibration_s: float | None = None
 
     @property
     def rate(self) -> float:
@@ -156,10 +159,11 @@ class Run:
         p50 = statistics.median(self.latencies_ms)
         p99 = sorted(self.latencies_ms)[int(len(self.latencies_ms) * 0.99) - 1]
         return (
-            f"| {self.database} | {self.stored_before:,} | {self.batch} | {self.statements:,} | "
-            f"{self.rate:,.0f} | {p50:.1f} | {p99:.1f} | "
+            f"| {self.round} | {self.database} | {self.stored_before:,} | {self.batch} | "
+            f"{self.statements:,} | {self.rate:,.0f} | {p50:.1f} | {p99:.1f} | "
             f"{self.server_us:.0f} | {self.client_us:.0f} | "
-            f"{'—' if self.database_us is None else f'{self.database_us:.0f}'} |"
+            f"{'—' if self.database_us is None else f'{self.database_us:.0f}'} | "
+            f"{'—' if self.calibration_s is None else f'{self.calibration_s:.2f}'} |"
         )
 
 
@@ -407,7 +411,12 @@ class Counter:
 
 
 def bench_database(
-    name: str, url: str, args: argparse.Namespace, results: list[Run], queries: list[QueryRun]
+    name: str,
+    url: str,
+    args: argparse.Namespace,
+    results: list[Run],
+    queries: list[QueryRun],
+    round_number: int = 1,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix=f"trellis-bench-{name}-") as folder:
         instance = Path(folder)
@@ -449,6 +458,7 @@ def bench_database(
                     bodies = bodies_for(
                         counter.take(count), count, batch, client_ids=args.client_ids
                     )
+                    calibration = calibration_seconds(repeat=1)
                     server_before, client_before = server.cpu_seconds(), own_cpu_seconds()
                     database_before = database_cpu_seconds()
                     seconds, latencies = post_all(port, auth, bodies, args.clients)
@@ -466,6 +476,8 @@ def bench_database(
                             if postmaster is not None
                             else None
                         ),
+                        round=round_number,
+                        calibration_s=calibration,
                     )
                     results.append(run)
                     print(run.row(), flush=True)
@@ -484,19 +496,66 @@ def analyze(url: str) -> None:
     print("[postgres]   analyzed (autovacuum's work on a production server)", flush=True)
 
 
-def calibration_seconds() -> float:
-    """Seconds this machine takes for 10 million Python additions, best of three.
+def calibration_seconds(repeat: int = 3) -> float:
+    """Seconds this machine takes for 10 million Python additions, best of ``repeat``.
 
     The figures of a run only mean something next to this one: the shared host's speed has varied
-    up to twofold between sessions, so compare runs only at a similar calibration."""
+    up to twofold between sessions (and within minutes, 0.21–0.39 s on 2026-12-07), so compare
+    runs only at a similar calibration."""
     best = float("inf")
-    for _ in range(3):
+    for _ in range(repeat):
         started = time.perf_counter()
         total = 0
         for number in range(10_000_000):
             total += number
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def bench_postgres(
+    args: argparse.Namespace, results: list[Run], queries: list[QueryRun], round_number: int
+) -> None:
+    """:func:`bench_database` on a throw-away database of the ``--pg-admin-url`` server."""
+    database_name = f"trellis_bench_{os.getpid()}_{round_number}"
+    admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{database_name}"'))
+    try:
+        url = make_url(args.pg_admin_url).set(database=database_name)
+        bench_database(
+            "postgres",
+            url.render_as_string(hide_password=False),
+            args,
+            results,
+            queries,
+            round_number,
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def summary(results: list[Run]) -> str:
+    """One line per measurement: statements/s of each round, their median and the best."""
+    rounds: dict[tuple[str, int, int], list[Run]] = {}
+    for run in results:
+        rounds.setdefault((run.database, run.stored_before, run.batch), []).append(run)
+    lines = [
+        "| database | stored before | batch | statements/s, each round | median | best "
+        "| 10M additions s, each round |",
+        "|---|---:|---:|---|---:|---:|---|",
+    ]
+    for (database, stored, batch), runs in rounds.items():
+        rates = [run.rate for run in runs]
+        calibrations = [
+            "—" if run.calibration_s is None else f"{run.calibration_s:.2f}" for run in runs
+        ]
+        lines.append(
+            f"| {database} | {stored:,} | {batch} | {' / '.join(f'{r:,.0f}' for r in rates)} | "
+            f"{statistics.median(rates):,.0f} | {max(rates):,.0f} | {' / '.join(calibrations)} |"
+        )
+    return "\n".join(lines)
 
 
 def _numbers(value: str) -> list[int]:
@@ -525,6 +584,13 @@ def main() -> None:
     parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat everything this many times, each round on fresh databases, and summarise "
+        "each measurement's rounds (the host's speed drifts; one run is one sample)",
+    )
     args = parser.parse_args()
 
     results: list[Run] = []
@@ -536,26 +602,19 @@ def main() -> None:
         "random (version 4), sent by the client" if args.client_ids else "none sent (as Moodle)",
     )
     print(
-        "| database | stored before | batch | statements | statements/s | p50 ms | p99 ms "
-        "| server CPU µs/statement | client CPU µs/statement | database CPU µs/statement |"
+        "| round | database | stored before | batch | statements | statements/s | p50 ms "
+        "| p99 ms | server CPU µs/statement | client CPU µs/statement "
+        "| database CPU µs/statement | 10M additions s |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    if args.db in ("sqlite", "both"):
-        bench_database("sqlite", "", args, results, queries)
-    if args.db in ("postgres", "both"):
-        database_name = f"trellis_bench_{os.getpid()}"
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{database_name}"'))
-        try:
-            url = make_url(args.pg_admin_url).set(database=database_name)
-            bench_database(
-                "postgres", url.render_as_string(hide_password=False), args, results, queries
-            )
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
-            admin.dispose()
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for round_number in range(1, args.rounds + 1):
+        if args.db in ("sqlite", "both"):
+            bench_database("sqlite", "", args, results, queries, round_number)
+        if args.db in ("postgres", "both"):
+            bench_postgres(args, results, queries, round_number)
+    if args.rounds > 1:
+        print()
+        print(summary(results))
     print()
     print("| database | stored | GET | p50 ms | p95 ms |")
     print("|---|---:|---|---:|---:|")
@@ -573,8 +632,12 @@ def main() -> None:
         json.dumps(
             [
                 {
+                    "round": r.round,
                     "database": r.database,
                     "client_ids": args.client_ids,
+                    "calibration_before_measurement_s": (
+                        None if r.calibration_s is None else round(r.calibration_s, 2)
+                    ),
                     "calibration_s": [round(calibration_before, 2), round(calibration_after, 2)],
                     "stored_before": r.stored_before,
                     "batch": r.batch,
