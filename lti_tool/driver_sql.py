@@ -37,6 +37,12 @@ _PARAMETERS_A_STATEMENT = 30_000
 #: Rows per ``executemany`` call, so that a rebuild's millions are not one parameter list.
 EXECUTEMANY_CHUNK = 5000
 
+#: Up to this many values, PostgreSQL gets one ``INSERT … VALUES``: a COPY takes two round trips
+#: (the command, then the data), which for a batch's two outbox rows or a single statement cost
+#: more than the rows. Measured with three-column rows: 3 rows 207 against 322 µs of client and
+#: server CPU, 10 rows 311 against 445; at 30 rows COPY is cheaper (416 against 617 µs).
+_VALUES_UP_TO = 40
+
 
 class DriverSQL:
     """The session's connection, spoken to through its DBAPI driver."""
@@ -85,12 +91,26 @@ class DriverSQL:
     def insert_many(
         self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        """Insert rows of plain values into ``table``: by binary COPY on PostgreSQL (one round
-        trip, no statement per row; with the column types given, about nine times cheaper for
-        psycopg than text COPY), else by the driver's ``executemany``."""
+        """Insert rows of plain values into ``table``: on PostgreSQL by binary COPY (no statement
+        per row; with the column types given, about nine times cheaper for psycopg than text
+        COPY), or for a few values by one ``INSERT … VALUES``; else by the driver's
+        ``executemany``."""
         if not rows:
             return
         names = ", ".join(columns)
+        if self.is_postgresql and len(rows) * len(columns) <= _VALUES_UP_TO:
+            row_markers = f"({self.markers(len(columns))})"
+            cursor = self._connection.cursor()
+            try:
+                self._run(
+                    cursor.execute,
+                    f"INSERT INTO {table.name} ({names}) VALUES "
+                    + ", ".join([row_markers] * len(rows)),
+                    [value for row in rows for value in row],
+                )
+            finally:
+                cursor.close()
+            return
         if self.is_postgresql:
             types = [copy_type(table.c[column].type) for column in columns]
             self._run(

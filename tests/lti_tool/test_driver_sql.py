@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool import driver_sql
 from lti_tool.driver_sql import DriverSQL
+from lti_tool.models.identity import Person
 from lti_tool.models.lrs import ActivityIri
 from tests.conftest import postgres_url
 
@@ -50,3 +52,38 @@ def test_insert_new_inserts_only_values_not_taken_and_returns_what_it_inserted(
     assert sorted(iri for iri, _ in again) == ["https://a.example/2", "https://a.example/3"]
     stored = db_session.execute(select(ActivityIri.iri, ActivityIri.id)).all()
     assert sorted(stored) == sorted(first + again)
+
+
+@pytest.mark.parametrize("count", [1, 13, 14, 50])
+def test_rows_read_back_as_inserted_whichever_way_they_go_in(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    """On PostgreSQL up to 40 values go in as one INSERT (13 three-column rows), more by COPY;
+    both must store exactly what was given, missing values and offsets included."""
+    copies: list[str] = []
+    copy = DriverSQL._copy
+    monkeypatch.setattr(
+        DriverSQL, "_copy", lambda self, sql, typed: (copies.append(sql), copy(self, sql, typed))
+    )
+    created = datetime(2026, 12, 8, 1, 2, 3, 456789, tzinfo=UTC)
+    rows = [
+        (
+            f"person-{index}",
+            None if index % 2 else f"教师 {index}",
+            created + timedelta(hours=index),
+        )
+        for index in range(count)
+    ]
+    sql = DriverSQL(db_session)
+    sql.insert_many(cast(Table, Person.__table__), ("id", "display_name", "created_at"), rows)
+
+    stored = db_session.execute(
+        select(Person.id, Person.display_name, Person.created_at).order_by(Person.created_at)
+    ).all()
+    assert [(id_, name, _in_utc(moment)) for id_, name, moment in stored] == rows
+    assert len(copies) == (1 if sql.is_postgresql and count > 13 else 0)
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """SQLite gives back the UTC time without its offset; PostgreSQL in the session's zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
