@@ -278,9 +278,11 @@ class StatementStore:
         # took 0.5 s a batch on PostgreSQL at 1M statements, index or not (bench/ingest.py).
         # Two steps, since a batch's ids are almost never referred to: planning the join with
         # 100 values cost PostgreSQL ≈ 1.6 ms a batch, the reference look-up alone ≈ 0.3 ms.
+        # Asked as lower(target_id), the expression its own index is on (migration 0011): target
+        # ids are stored lowercase, as are the batch's, so it is the same question.
         referring = sql.fetch(
             f"SELECT statement_seq, target_id FROM {_REFERENCES.name} "
-            f"WHERE target_id IN ({sql.markers(len(ids))})",
+            f"WHERE lower(target_id) IN ({sql.markers(len(ids))})",
             ids,
         )
         if not referring:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -166,7 +167,9 @@ class StatementReference(Base):
     "Filter Conditions for StatementRefs"). They are few (mostly voiding statements), so this
     table is small and a query reads it whole, then checks each target by its unique id —
     rather than walking every statement that meets the filter. ``target_id`` is deliberately
-    not indexed, which keeps query planners driving from this table.
+    not indexed, which keeps query planners driving from this table. Ingest's question
+    "which of these ids are targets?" has an index of its own, on ``lower(target_id)``, which
+    no join on ``target_id`` can use (migration 0011).
     """
 
     __tablename__ = "xapi_statement_refs"
@@ -175,6 +178,9 @@ class StatementReference(Base):
         ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
     )
     target_id: Mapped[str] = mapped_column(String(36))
+
+
+Index("ix_xapi_statement_refs_target_lookup", func.lower(StatementReference.target_id))
 
 
 class OutboxEntry(Base):

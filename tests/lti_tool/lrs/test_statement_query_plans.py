@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from lti_tool.driver_sql import DriverSQL
 from lti_tool.lrs.index_key_ids import ACTIVITY_IRIS, AGENT_KEYS, all_ids
 from lti_tool.lrs.statement_store import StatementFilter, StatementStore
 
@@ -130,3 +131,51 @@ def test_the_statements_table_has_no_activity_index_of_its_own(db_session: Sessi
 
     assert "ix_xapi_statements_activity_seq" not in names
     assert "ix_xapi_statements_verb_seq" in names
+
+
+def _sqlite_plan(session: Session, statement: str, parameters: Any) -> str:
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        rows = cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+    finally:
+        cursor.close()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def test_ingest_asks_which_ids_are_referred_to_through_the_look_up_index(
+    sqlite_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every batch asks this; without its index the reference table was read whole each time
+    (migration 0011). Ingest's SQL goes to the driver directly, so it is caught there."""
+    seen: list[tuple[str, Any]] = []
+    fetch = DriverSQL.fetch
+    monkeypatch.setattr(
+        DriverSQL,
+        "fetch",
+        lambda self, sql, params=(): seen.append((sql, params)) or fetch(self, sql, params),
+    )
+    ids = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"]
+    StatementStore._ids_voided_by_stored_statements(DriverSQL(sqlite_session), ids)
+    (statement, parameters), *_ = [(s, p) for s, p in seen if "xapi_statement_refs" in s]
+
+    plan = _sqlite_plan(sqlite_session, statement, parameters)
+
+    assert "INDEX ix_xapi_statement_refs_target_lookup" in plan
+    assert "SCAN xapi_statement_refs" not in plan
+
+
+def test_a_filtered_get_still_reads_the_small_reference_table_first(
+    sqlite_session: Session,
+) -> None:
+    """The look-up index is on lower(target_id), which no join on target_id can use: the
+    StatementRef half of a filtered GET keeps its plan."""
+    query = StatementFilter(verb="http://adlnet.gov/expapi/verbs/completed")
+    with sql_run(sqlite_session) as seen:
+        StatementStore(sqlite_session).query(query, limit=100)
+    referring = [(s, p) for s, p in page_queries(seen) if "xapi_statement_refs" in s]
+    assert referring, "a filtered GET also asks for statements that refer to its matches"
+
+    plan = _sqlite_plan(sqlite_session, *referring[0])
+
+    assert "ix_xapi_statement_refs_target_lookup" not in plan
+    assert "SCAN xapi_statement_refs" in plan
