@@ -54,6 +54,11 @@ def plan_of(session: Session, query: StatementFilter) -> str:
     with sql_run(session) as seen:
         StatementStore(session).query(query, limit=100)
     statement, parameters = page_queries(seen)[0]
+    return sqlite_plan(session, statement, parameters)
+
+
+def sqlite_plan(session: Session, statement: str, parameters: Any) -> str:
+    """SQLite's plan (EXPLAIN QUERY PLAN) for one statement, one step a line."""
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
@@ -133,15 +138,6 @@ def test_the_statements_table_has_no_activity_index_of_its_own(db_session: Sessi
     assert "ix_xapi_statements_verb_seq" in names
 
 
-def _sqlite_plan(session: Session, statement: str, parameters: Any) -> str:
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        rows = cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
-    finally:
-        cursor.close()
-    return "\n".join(str(row[-1]) for row in rows)
-
-
 def test_ingest_asks_which_ids_are_referred_to_through_the_look_up_index(
     sqlite_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,7 +154,7 @@ def test_ingest_asks_which_ids_are_referred_to_through_the_look_up_index(
     StatementStore._ids_voided_by_stored_statements(DriverSQL(sqlite_session), ids)
     (statement, parameters), *_ = [(s, p) for s, p in seen if "xapi_statement_refs" in s]
 
-    plan = _sqlite_plan(sqlite_session, statement, parameters)
+    plan = sqlite_plan(sqlite_session, statement, parameters)
 
     assert "INDEX ix_xapi_statement_refs_target_lookup" in plan
     assert "SCAN xapi_statement_refs" not in plan
@@ -175,7 +171,7 @@ def test_a_filtered_get_still_reads_the_small_reference_table_first(
     referring = [(s, p) for s, p in page_queries(seen) if "xapi_statement_refs" in s]
     assert referring, "a filtered GET also asks for statements that refer to its matches"
 
-    plan = _sqlite_plan(sqlite_session, *referring[0])
+    plan = sqlite_plan(sqlite_session, *referring[0])
 
     assert "ix_xapi_statement_refs_target_lookup" not in plan
     assert "SCAN xapi_statement_refs" in plan
