@@ -61,6 +61,11 @@ class DriverSQL:
         """``count`` comma-separated placeholders, for ``IN (…)`` and ``VALUES (…)``."""
         return ", ".join([self._marker] * count)
 
+    def row_markers(self, width: int, count: int) -> str:
+        """Placeholders for ``count`` rows of ``width`` values: ``(?, ?), (?, ?)``, for a
+        ``VALUES`` list of several rows."""
+        return ", ".join([f"({self.markers(width)})"] * count)
+
     def binder(self, column: Column[Any]) -> Callable[[Any], Any]:
         """How SQLAlchemy would send a value for ``column`` (e.g. a datetime on SQLite as text);
         derive it once per insert, not once per row."""
@@ -99,13 +104,12 @@ class DriverSQL:
             return
         names = ", ".join(columns)
         if self.is_postgresql and len(rows) * len(columns) <= _VALUES_UP_TO:
-            row_markers = f"({self.markers(len(columns))})"
             cursor = self._connection.cursor()
             try:
                 self._run(
                     cursor.execute,
-                    f"INSERT INTO {table.name} ({names}) VALUES "
-                    + ", ".join([row_markers] * len(rows)),
+                    f"INSERT INTO {table.name} ({names}) "
+                    f"VALUES {self.row_markers(len(columns), len(rows))}",
                     [value for row in rows for value in row],
                 )
             finally:
@@ -142,12 +146,11 @@ class DriverSQL:
             return []
         names = ", ".join(columns)
         tail = f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {', '.join(returning)}"
-        row_markers = f"({self.markers(len(columns))})"
         chunk = max(1, _PARAMETERS_A_STATEMENT // len(columns))
         inserted: list[tuple[Any, ...]] = []
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
-            values = ", ".join([row_markers] * len(part))
+            values = self.row_markers(len(columns), len(part))
             inserted += self.fetch(
                 f"INSERT INTO {table.name} ({names}) VALUES {values} {tail}",
                 [value for row in part for value in row],

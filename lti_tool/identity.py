@@ -118,8 +118,8 @@ def _create_then_look_up(
     for start in range(0, len(keys), _KEYS_A_STATEMENT):
         part = keys[start : start + _KEYS_A_STATEMENT]
         new_people = [(key, str(uuid.uuid4())) for key in part]
-        identifiers = ", ".join([f"({sql.markers(3)})"] * len(part))
-        people = ", ".join([f"({sql.markers(2)})"] * len(part))
+        identifiers = sql.row_markers(3, len(part))
+        people = sql.row_markers(2, len(part))
         rows = sql.fetch(
             f"WITH new_keys AS ("
             f"INSERT INTO {_IDENTIFIERS.name} (key, person_id, created_at) VALUES {identifiers} "
