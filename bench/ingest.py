@@ -162,9 +162,13 @@ class Run:
             f"| {self.round} | {self.database} | {self.stored_before:,} | {self.batch} | "
             f"{self.statements:,} | {self.rate:,.0f} | {p50:.1f} | {p99:.1f} | "
             f"{self.server_us:.0f} | {self.client_us:.0f} | "
-            f"{'—' if self.database_us is None else f'{self.database_us:.0f}'} | "
-            f"{'—' if self.calibration_s is None else f'{self.calibration_s:.2f}'} |"
+            f"{_or_dash(self.database_us, '.0f')} | {_or_dash(self.calibration_s, '.2f')} |"
         )
+
+
+def _or_dash(value: float | None, spec: str) -> str:
+    """A table cell: ``value`` formatted by ``spec``, or a dash where there is none."""
+    return "—" if value is None else format(value, spec)
 
 
 def free_port() -> int:
@@ -548,9 +552,7 @@ def summary(results: list[Run]) -> str:
     ]
     for (database, stored, batch), runs in rounds.items():
         rates = [run.rate for run in runs]
-        calibrations = [
-            "—" if run.calibration_s is None else f"{run.calibration_s:.2f}" for run in runs
-        ]
+        calibrations = [_or_dash(run.calibration_s, ".2f") for run in runs]
         lines.append(
             f"| {database} | {stored:,} | {batch} | {' / '.join(f'{r:,.0f}' for r in rates)} | "
             f"{statistics.median(rates):,.0f} | {max(rates):,.0f} | {' / '.join(calibrations)} |"
