@@ -87,3 +87,39 @@ def test_rows_read_back_as_inserted_whichever_way_they_go_in(
 def _in_utc(moment: datetime) -> datetime:
     """SQLite gives back the UTC time without its offset; PostgreSQL in the session's zone."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def test_a_look_up_of_more_values_than_psycopg_caches_finds_each_of_them(
+    db_session: Session,
+) -> None:
+    """psycopg re-parses a ``%s`` query with more than 50 parameters on every call, so on
+    PostgreSQL DriverSQL numbers the placeholders itself: a look-up of 120 values must still
+    find exactly the stored ones, in any order."""
+    table = cast(Table, ActivityIri.__table__)
+    sql = DriverSQL(db_session)
+    stored = [f"https://a.example/{index}" for index in range(0, 240, 2)]
+    sql.insert_many(table, ("iri",), [(iri,) for iri in stored])
+    asked = [f"https://a.example/{index}" for index in range(119, -1, -1)]
+
+    found = sql.fetch(f"SELECT iri FROM {table.name} WHERE iri IN ({sql.markers(120)})", asked)
+
+    assert sorted(iri for (iri,) in found) == sorted(set(asked) & set(stored))
+
+
+@pytest.mark.parametrize(
+    ("written", "sent"),
+    [
+        ("SELECT 1", "SELECT 1"),
+        ("a = %s AND b IN (%s, %s)", "a = $1 AND b IN ($2, $3)"),
+        ("name LIKE 'a%%' AND id = %s", "name LIKE 'a%' AND id = $1"),
+        ("a %%s b %%%s", "a %s b %$1"),
+    ],
+)
+def test_placeholders_are_numbered_as_postgresql_writes_them(written: str, sent: str) -> None:
+    assert driver_sql.numbered(written) == sent
+
+
+@pytest.mark.parametrize("written", ["a = %d", "50 %", "LIKE 'a%'"])
+def test_a_percent_sign_psycopg_would_refuse_is_refused(written: str) -> None:
+    with pytest.raises(ValueError, match="percent sign"):
+        driver_sql.numbered(written)
